@@ -1,0 +1,1 @@
+# bench: targets added by this directory

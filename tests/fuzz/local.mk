@@ -1,0 +1,1 @@
+# tests/fuzz: targets added by this directory

@@ -1,0 +1,1 @@
+# tests/unit: targets added by this directory

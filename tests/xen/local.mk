@@ -1,0 +1,1 @@
+# tests/xen: targets added by this directory
