@@ -8,7 +8,9 @@ lib_libbulkhead_a_SOURCES = \
 	lib/vchan.c \
 	lib/vchan_ring.h \
 	lib/vchan_ring.c \
-	lib/vchan_socket.c
+	lib/vchan_socket.c \
+	lib/vchan_wire.h \
+	lib/vchan_wire.c
 
 if HAVE_XEN
 lib_libbulkhead_a_SOURCES += lib/vchan_xen.c

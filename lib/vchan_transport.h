@@ -51,7 +51,8 @@ struct bh_shbuf {
         const struct bh_vchan_ops *ops;
         void *data;
         size_t size;
-        void *desc; /* sharing side: the descriptor to send */
+        void *desc; /* sharing side: the descriptor to send; malloc'ed by the
+                     * transport, freed by bh_shbuf_free() after shbuf_free() */
         size_t desc_len;
         void *priv; /* the transport's state */
 };
