@@ -9,6 +9,7 @@
 # Sets BH_NOW to whole seconds since boot, without forking.
 bh_now() {
 	read -r BH_UP _ </proc/uptime
+	# shellcheck disable=SC2034 # read by the inits
 	BH_NOW=${BH_UP%.*}
 }
 
