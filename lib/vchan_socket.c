@@ -549,7 +549,8 @@ static int socket_connect_finish(struct bh_vchan *v)
                 r = client_try_connect(c);
                 if (r < 0)
                         return r;
-                /* fall through: SETUP may already be waiting */
+                /* SETUP may already be waiting. */
+                __attribute__((fallthrough));
         case ST_CONNECTING:
                 return client_take_setup(c);
         }
