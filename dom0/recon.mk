@@ -1,0 +1,1 @@
+# bulkhead recon (issue: audit a machine's virtualization): targets added here
