@@ -113,14 +113,19 @@ struct xen_shbuf {
 
 /* --- logging from the Xen libraries ------------------------------------- */
 
-/* Errors only: the libraries log progress and debug chatter by default. */
+/*
+ * Quiet but for critical messages: every failing call is logged here once,
+ * with its errno, naming the channel; the library's own line would be a
+ * second, anonymous one (and a hostile peer's bad grant references would
+ * double the log lines it can cause).
+ */
 __attribute__((format(printf, 5, 0))) static void
 xen_log_vmessage(struct xentoollog_logger *logger, xentoollog_level level, int errnoval,
                  const char *context, const char *format, va_list al)
 {
         char msg[512];
 
-        if (level < XTL_ERROR)
+        if (level < XTL_CRITICAL)
                 return;
         vsnprintf(msg, sizeof(msg), format, al);
         if (errnoval >= 0)
@@ -799,9 +804,11 @@ static int xen_shbuf_map(struct bh_vchan *v, const void *untrusted_desc, size_t 
         if (untrusted_h.magic != XEN_SHBUF_MAGIC || untrusted_h.transport != BH_VCHAN_XEN ||
             untrusted_h.pages != pages || untrusted_h.reserved != 0)
                 return XLOG_ERRNO(x, -EPROTO,
-                                  "bad buffer descriptor (magic %#" PRIx32 ", %" PRIu32
-                                  " pages, %zu expected)",
-                                  untrusted_h.magic, untrusted_h.pages, pages);
+                                  "bad buffer descriptor header (magic %#" PRIx32
+                                  " transport %" PRIu32 " pages %" PRIu32 " reserved %#" PRIx32
+                                  ", %zu pages expected)",
+                                  untrusted_h.magic, untrusted_h.transport, untrusted_h.pages,
+                                  untrusted_h.reserved, pages);
 
         /* A private copy: the descriptor may sit in memory the peer can
          * still change, and Xen checks each reference as it maps it. */
@@ -821,8 +828,12 @@ static int xen_shbuf_map(struct bh_vchan *v, const void *untrusted_desc, size_t 
         data = xengnttab_map_domain_grant_refs(g->gt, pages, x->peer_domid, refs,
                                                PROT_READ | (writable ? PROT_WRITE : 0));
         if (!data) {
-                int r = errno == ENOMEM ? -ENOMEM : -EPROTO;
-                return XLOG_ERRNO(x, r, "cannot map %zu granted pages", pages);
+                /* Refused references are the peer's fault: -EPROTO, as for
+                 * any bad descriptor; running out of memory is ours. */
+                int saved = errno;
+
+                XLOG(x, "cannot map %zu granted pages: %s", pages, strerror(saved));
+                return saved == ENOMEM ? -ENOMEM : -EPROTO;
         }
 
         s->grants = g;
