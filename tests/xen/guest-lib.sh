@@ -43,22 +43,15 @@ bh_kill() {
 	kill -KILL -- "-$(cat "$BH_DIR/pid")" 2>/dev/null || true
 }
 
-# bh_drain: waits (at most ~2 s) for the output forwarders to see EOF, so a
-# test's last lines come before its result; a daemon the test left behind
-# holding the pipe open must not stall the run.
+# bh_drain: kills what the test left running in its session, then waits
+# for the output forwarders to see EOF, so a test's last lines come before
+# its result.  Something that left the session and holds the pipe open
+# gets 2 s before the forwarders are cut off.
 bh_drain() {
-	_n=0
-	while [ $_n -lt 20 ]; do
-		kill -0 "$BH_AWK1" 2>/dev/null || kill -0 "$BH_AWK2" 2>/dev/null || break
-		# Zombies answer kill -0; reap those that are done.
-		if [ ! -d "/proc/$BH_AWK1" ] || grep -q '^State:.*Z' "/proc/$BH_AWK1/status" 2>/dev/null; then
-			if [ ! -d "/proc/$BH_AWK2" ] || grep -q '^State:.*Z' "/proc/$BH_AWK2/status" 2>/dev/null; then
-				break
-			fi
-		fi
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	kill "$BH_AWK1" "$BH_AWK2" 2>/dev/null || true
+	bh_kill
+	(sleep 2; kill "$BH_AWK1" "$BH_AWK2" 2>/dev/null) &
+	_wd=$!
 	wait "$BH_AWK1" "$BH_AWK2" 2>/dev/null || true
+	kill "$_wd" 2>/dev/null || true
+	wait "$_wd" 2>/dev/null || true
 }
