@@ -1,1 +1,6 @@
-# bench: targets added by this directory
+# bench: measurements printing JSON on stdout.  tests/run-all runs every
+# program here with --quick and checks that its output parses.
+noinst_PROGRAMS += bench/vchan
+bench_vchan_SOURCES = bench/vchan.c
+bench_vchan_LDADD = $(BH_LIBS)
+EXTRA_DIST += bench/README.md
