@@ -3,4 +3,4 @@
 noinst_PROGRAMS += bench/vchan
 bench_vchan_SOURCES = bench/vchan.c
 bench_vchan_LDADD = $(BH_LIBS)
-EXTRA_DIST += bench/README.md
+EXTRA_DIST += docs/bench.md
