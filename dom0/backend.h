@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What bulkheadd asks of a backend.  One file per backend
+ * (backend_container.c, backend_xen.c); bulkheadd resolves templates,
+ * volumes and directories into a bh_start_spec, so a backend never reads the
+ * registry itself.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "domain.h"
+#include "vchan.h"
+
+struct bh_start_spec {
+        const struct bh_domain *d;
+        /* The template's root filesystem: container: a directory used as the
+         * read-only lower layer; xen: the template's root image. */
+        const char *root;
+        /* app domains: the persistent private volume, mounted at /home
+         * read-write; NULL for disposables. */
+        const char *private_dir;
+        /* disposables: the dispvm-template's private volume, the read-only
+         * lower layer of a throw-away /home; NULL for an empty /home. */
+        const char *private_lower;
+        /* Exists, empty, owned by this run; removed by destroy(): overlay
+         * upper and work directories, xen's volatile disk. */
+        const char *volatile_dir;
+        /* dom0's side of the domain's vchan directory (socket transport). */
+        const char *vchan_dir;
+        /* Directory of the agent programs, visible read-only in the domain
+         * at BH_AGENT_DIR (container backend). */
+        const char *agent_dir;
+        /* Where the console (the domain's init's stdout and stderr) goes. */
+        const char *console_log;
+};
+
+/* Inside a container domain. */
+#define BH_AGENT_DIR "/run/bulkhead/agent"
+#define BH_DOMAIN_VCHAN_DIR "/run/bulkhead/vchan"
+
+struct bh_instance {
+        pid_t pid;             /* container: init's pid in dom0 */
+        uint64_t pid_starttime;
+        int domid;             /* xen; -1 for containers */
+        int death_fd;          /* readable once the domain is dead (pidfd, libxl event fd) */
+};
+
+struct bh_backend {
+        const char *name;
+        enum bh_vchan_transport transport;
+        /* 0 if this machine can run the backend, else why not. */
+        int (*available)(void);
+        /* Boots the domain; returns once its init runs. */
+        int (*start)(const struct bh_start_spec *spec, struct bh_instance *ret);
+        int (*pause)(struct bh_instance *inst);
+        int (*unpause)(struct bh_instance *inst);
+        /* Asks the domain's init to stop everything and exit. */
+        int (*shutdown)(struct bh_instance *inst);
+        /* Kills the domain at once and waits for it to be gone; then removes
+         * what start() mounted or made.  Safe to call on a dead domain. */
+        int (*destroy)(const struct bh_start_spec *spec, struct bh_instance *inst);
+        /* After a bulkheadd restart: finds the domain a registry entry says
+         * is running; -ESRCH when it is gone. */
+        int (*attach)(const struct bh_domain *d, struct bh_instance *ret);
+};
+
+extern const struct bh_backend bh_backend_container;
+#if HAVE_XEN
+extern const struct bh_backend bh_backend_xen;
+#endif

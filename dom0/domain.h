@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A domain as the registry records it.  One file per domain under
+ * <state>/domains/<name>.conf, written atomically (registry.c).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Names: [A-Za-z0-9_.-], first character a letter, at most 31 bytes, so
+ * they fit Xen's and the kernel's name fields (hostname, cgroup). */
+#define BH_NAME_MAX 31
+
+enum bh_class {
+        BH_CLASS_TEMPLATE,        /* owns a root filesystem */
+        BH_CLASS_APP,             /* root from its template, private /home kept */
+        BH_CLASS_DISPVM_TEMPLATE, /* an app domain disposables are made from */
+        BH_CLASS_DISPOSABLE,      /* everything thrown away when it stops */
+};
+
+enum bh_label {
+        BH_LABEL_RED,
+        BH_LABEL_ORANGE,
+        BH_LABEL_YELLOW,
+        BH_LABEL_GREEN,
+        BH_LABEL_GRAY,
+        BH_LABEL_BLUE,
+        BH_LABEL_PURPLE,
+        BH_LABEL_BLACK,
+};
+
+enum bh_state {
+        BH_STATE_HALTED,
+        BH_STATE_RUNNING,
+        BH_STATE_PAUSED,
+};
+
+struct bh_domain {
+        char name[BH_NAME_MAX + 1];
+        enum bh_class klass;
+        enum bh_label label;
+        /* app, dispvm-template: its template; disposable: its dispvm-template */
+        char template_name[BH_NAME_MAX + 1];
+        char netvm[BH_NAME_MAX + 1]; /* empty: no network (loopback only) */
+        unsigned memory_mib;
+        unsigned vcpus;
+        char backend[16];  /* "container" or "xen" */
+        unsigned preload;  /* dispvm-template: disposables kept started and paused */
+        int64_t created;   /* unix seconds */
+        /* Runtime, recorded so a restarted bulkheadd can find it again. */
+        enum bh_state state;
+        int64_t started;   /* unix seconds, 0 when halted */
+        pid_t pid;         /* container: the domain's init as dom0 sees it */
+        uint64_t pid_starttime; /* /proc/PID/stat field 22, tells a reused pid apart */
+        int domid;         /* xen: the domain id, -1 otherwise */
+};
