@@ -29,7 +29,7 @@ bh_start() {
 	BH_AWK2=$!
 	(
 		cd "$BH_DIR/cwd" || exit 1
-		setsid sh -c "$3" >"$BH_DIR/1" 2>"$BH_DIR/2" </dev/null &
+		BH_TEST=$1 setsid sh -c "$3" >"$BH_DIR/1" 2>"$BH_DIR/2" </dev/null &
 		echo $! >"$BH_DIR/pid"
 		wait $!
 		echo $? >"$BH_DIR/rc.new"

@@ -9,6 +9,8 @@ EXTRA_DIST += \
 	tests/xen/guest-lib.sh \
 	tests/xen/init-dom0 \
 	tests/xen/init-domu \
+	tests/xen/bh-domu \
+	tests/xen/README.md \
 	tests/xen/binaries \
 	tests/xen/tests.list
 
