@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * bulkhead: the command line, a client of bulkheadd's API (docs/api.md).
+ * Names and flags follow Qubes' qvm-* tools where they have an equivalent.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api_proto.h"
+#include "cli.h"
+#include "exec_client.h"
+#include "recon_json.h"
+#include "registry.h"
+#include "util.h"
+
+/* How long `run` waits for a domain's agent to come up. */
+#define AGENT_TIMEOUT_MS 30000
+
+static int api_connect(void)
+{
+        const char *rt = getenv("BULKHEAD_RUNTIME_DIR");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/bulkheadd.sock", rt ? rt : "/run/bulkhead");
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int e = -errno;
+                fprintf(stderr, "bulkhead: cannot reach bulkheadd at %s: %s (is it running?)\n",
+                        sa.sun_path, strerror(-e));
+                close(fd);
+                return e;
+        }
+        return fd;
+}
+
+static int exit_for(int err)
+{
+        switch (-err) {
+        case ENOENT:
+                return EXIT_NO_DOMAIN;
+        case EEXIST:
+                return EXIT_EXISTS;
+        case EBUSY:
+        case EALREADY:
+        case ENOTCONN:
+                return EXIT_STATE;
+        case EINVAL:
+                return EXIT_USAGE;
+        default:
+                return EXIT_FAIL;
+        }
+}
+
+/* Sends a request and waits for its reply; prints the error reply's message. */
+static int call(int fd, struct bh_api_buf *req, struct bh_api_msg *reply)
+{
+        static char buf[BH_API_MSG_MAX];
+        ssize_t n;
+
+        if (req->err)
+                return req->err;
+        if (send(fd, req->data, req->len, MSG_NOSIGNAL) < 0)
+                return -errno;
+        n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) {
+                fprintf(stderr, "bulkhead: bulkheadd closed the connection\n");
+                return -ECONNRESET;
+        }
+        if (bh_api_parse(buf, (size_t)n, reply) < 0 || reply->n < 1) {
+                fprintf(stderr, "bulkhead: malformed reply from bulkheadd\n");
+                return -EPROTO;
+        }
+        if (strcmp(reply->f[0], "error") == 0) {
+                int e = reply->n > 1 ? bh_errno_from_name(reply->f[1]) : EIO;
+                fprintf(stderr, "bulkhead: %s\n", reply->n > 2 ? reply->f[2] : "error");
+                bh_api_msg_free(reply);
+                return -e;
+        }
+        return 0;
+}
+
+/* One request, fields given as a NULL-terminated list; prints nothing on success. */
+static int simple(const char *verb, char **args)
+{
+        _cleanup_close_ int fd = api_connect();
+        struct bh_api_buf b;
+        struct bh_api_msg *m;
+        int r;
+
+        if (fd < 0)
+                return EXIT_NO_DAEMON;
+        m = malloc(sizeof(*m));
+        if (!m)
+                return EXIT_FAIL;
+        bh_api_buf_init(&b);
+        bh_api_add(&b, BH_API_VERSION);
+        bh_api_add(&b, verb);
+        for (; args && *args; args++)
+                bh_api_add(&b, *args);
+        r = call(fd, &b, m);
+        bh_api_buf_free(&b);
+        if (r == 0)
+                bh_api_msg_free(m);
+        free(m);
+        return r < 0 ? exit_for(r) : EXIT_OK;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--") == 0)
+                        return false;
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                        return true;
+        }
+        return false;
+}
+
+static int usage_error(const char *cmd, const char *msg)
+{
+        const struct cli_doc *d = cli_doc_find(cmd);
+
+        fprintf(stderr, "bulkhead %s: %s\nusage: bulkhead %s %s\n", cmd, msg, cmd,
+                d ? d->usage : "");
+        return EXIT_USAGE;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "class", required_argument, NULL, 'c' },
+                { "template", required_argument, NULL, 't' },
+                { "label", required_argument, NULL, 'l' },
+                { "netvm", required_argument, NULL, 'n' },
+                { "memory", required_argument, NULL, 'm' },
+                { "vcpus", required_argument, NULL, 'v' },
+                {}
+        };
+        char *fields[16];
+        size_t nf = 0;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                const char *key = NULL;
+                switch (c) {
+                case 'c': key = "class"; break;
+                case 't': key = "template"; break;
+                case 'l': key = "label"; break;
+                case 'n': key = "netvm"; break;
+                case 'm': key = "memory"; break;
+                case 'v': key = "vcpus"; break;
+                default: return usage_error("create", "unknown option");
+                }
+                if (asprintf(&fields[1 + nf++], "%s=%s", key, optarg) < 0)
+                        return EXIT_FAIL;
+        }
+        if (optind + 1 != argc)
+                return usage_error("create", "give exactly one domain name");
+        fields[0] = argv[optind];
+        fields[1 + nf] = NULL;
+        r = simple("create", fields);
+        for (size_t i = 0; i < nf; i++)
+                free(fields[1 + i]);
+        return r;
+}
+
+static int cmd_on_domain(const char *verb, int argc, char **argv, int nargs)
+{
+        if (argc - 1 != nargs)
+                return usage_error(argv[0], nargs == 1 ? "give one domain name" : "wrong number of arguments");
+        return simple(verb, argv + 1);
+}
+
+static int fetch_domains(const char *only, struct bh_domain **ret, size_t *n)
+{
+        _cleanup_close_ int fd = api_connect();
+        struct bh_api_buf b;
+        struct bh_api_msg *m;
+        struct bh_domain *ds;
+        int r;
+
+        if (fd < 0)
+                return -ECONNREFUSED;
+        m = malloc(sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        bh_api_buf_init(&b);
+        bh_api_add(&b, BH_API_VERSION);
+        bh_api_add(&b, "list");
+        if (only)
+                bh_api_add(&b, only);
+        r = call(fd, &b, m);
+        bh_api_buf_free(&b);
+        if (r < 0) {
+                free(m);
+                return r;
+        }
+        ds = calloc(m->n, sizeof(*ds));
+        *n = 0;
+        for (size_t i = 1; ds && i < m->n; i++) {
+                char err[BH_REGISTRY_ERR_MAX];
+                if (bh_domain_parse(m->f[i], strlen(m->f[i]), "bulkheadd reply", &ds[*n], err,
+                                    sizeof(err)) < 0) {
+                        fprintf(stderr, "bulkhead: %s\n", err);
+                        continue;
+                }
+                (*n)++;
+        }
+        bh_api_msg_free(m);
+        free(m);
+        if (!ds)
+                return -ENOMEM;
+        *ret = ds;
+        return 0;
+}
+
+static void print_json(const struct bh_domain *ds, size_t n)
+{
+        struct json_writer w;
+
+        json_init(&w, stdout);
+        json_begin_array(&w, NULL);
+        for (size_t i = 0; i < n; i++) {
+                const struct bh_domain *d = &ds[i];
+                json_begin_object(&w, NULL);
+                json_string(&w, "name", d->name);
+                json_string(&w, "class", bh_class_to_string(d->klass));
+                json_string(&w, "state", bh_state_to_string(d->state));
+                json_string(&w, "label", bh_label_to_string(d->label));
+                json_string(&w, "template", d->template_name[0] ? d->template_name : NULL);
+                json_string(&w, "netvm", d->netvm[0] ? d->netvm : NULL);
+                json_uint(&w, "memory_mib", d->memory_mib);
+                json_uint(&w, "vcpus", d->vcpus);
+                json_string(&w, "backend", d->backend);
+                json_uint(&w, "preload", d->preload);
+                json_int(&w, "created", d->created);
+                json_int(&w, "started", d->started);
+                if (d->pid > 0)
+                        json_int(&w, "pid", d->pid);
+                else
+                        json_null(&w, "pid");
+                json_end_object(&w);
+        }
+        json_end_array(&w);
+        json_end(&w);
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+        _cleanup_free_ struct bh_domain *ds = NULL;
+        bool json = false;
+        const char *only = NULL;
+        size_t n = 0;
+        int r;
+
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0)
+                        json = true;
+                else if (argv[i][0] == '-')
+                        return usage_error("ls", "unknown option");
+                else if (!only)
+                        only = argv[i];
+                else
+                        return usage_error("ls", "give at most one domain name");
+        }
+        r = fetch_domains(only, &ds, &n);
+        if (r == -ECONNREFUSED)
+                return EXIT_NO_DAEMON;
+        if (r < 0)
+                return exit_for(r);
+        if (only && n == 0) {
+                fprintf(stderr, "bulkhead: no domain named '%s'\n", only);
+                return EXIT_NO_DOMAIN;
+        }
+        if (json) {
+                print_json(ds, n);
+                return EXIT_OK;
+        }
+        printf("%-16s %-16s %-8s %-7s %-16s %-10s %s\n", "NAME", "CLASS", "STATE", "LABEL",
+               "TEMPLATE", "NETVM", "MEMORY");
+        for (size_t i = 0; i < n; i++)
+                printf("%-16s %-16s %-8s %-7s %-16s %-10s %u\n", ds[i].name,
+                       bh_class_to_string(ds[i].klass), bh_state_to_string(ds[i].state),
+                       bh_label_to_string(ds[i].label),
+                       ds[i].template_name[0] ? ds[i].template_name : "-",
+                       ds[i].netvm[0] ? ds[i].netvm : "-", ds[i].memory_mib);
+        return EXIT_OK;
+}
+
+static int cmd_prefs(int argc, char **argv)
+{
+        _cleanup_free_ struct bh_domain *ds = NULL;
+        size_t n = 0;
+        int r;
+
+        if (argc == 4)
+                return simple("prefs", argv + 1);
+        if (argc != 2 && argc != 3)
+                return usage_error("prefs", "wrong number of arguments");
+        r = fetch_domains(argv[1], &ds, &n);
+        if (r == -ECONNREFUSED)
+                return EXIT_NO_DAEMON;
+        if (r < 0)
+                return exit_for(r);
+        if (n == 0) {
+                fprintf(stderr, "bulkhead: no domain named '%s'\n", argv[1]);
+                return EXIT_NO_DOMAIN;
+        }
+        {
+                const struct bh_domain *d = &ds[0];
+                char mem[16], cpus[16], pre[16];
+                const struct { const char *k, *v; } kv[] = {
+                        { "class", bh_class_to_string(d->klass) },
+                        { "label", bh_label_to_string(d->label) },
+                        { "template", d->template_name },
+                        { "netvm", d->netvm },
+                        { "memory", (snprintf(mem, sizeof(mem), "%u", d->memory_mib), mem) },
+                        { "vcpus", (snprintf(cpus, sizeof(cpus), "%u", d->vcpus), cpus) },
+                        { "preload", (snprintf(pre, sizeof(pre), "%u", d->preload), pre) },
+                        { "backend", d->backend },
+                        { "state", bh_state_to_string(d->state) },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(kv); i++) {
+                        if (argc == 3 && strcmp(argv[2], kv[i].k) != 0)
+                                continue;
+                        if (argc == 3) {
+                                printf("%s\n", kv[i].v);
+                                return EXIT_OK;
+                        }
+                        printf("%-9s %s\n", kv[i].k, kv[i].v[0] ? kv[i].v : "-");
+                }
+                if (argc == 3) {
+                        fprintf(stderr, "bulkhead: unknown preference '%s'\n", argv[2]);
+                        return EXIT_USAGE;
+                }
+        }
+        return EXIT_OK;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+        _cleanup_close_ int fd = -1;
+        const char *tmpl = NULL, *name = NULL, *v;
+        bool disposable = false;
+        struct bh_vchan_addr addr = { 0 };
+        struct bh_api_buf b;
+        struct bh_api_msg *m;
+        int i, r, status = 0;
+
+        for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+                if (strcmp(argv[i], "--") == 0) {
+                        i++;
+                        break;
+                } else if (strcmp(argv[i], "--disposable") == 0) {
+                        disposable = true;
+                } else if (strcmp(argv[i], "--template") == 0 && i + 1 < argc) {
+                        tmpl = argv[++i];
+                } else if (strncmp(argv[i], "--template=", 11) == 0) {
+                        tmpl = argv[i] + 11;
+                } else {
+                        return usage_error("run", "unknown option");
+                }
+        }
+        if (!disposable) {
+                if (tmpl)
+                        return usage_error("run", "--template goes with --disposable");
+                if (i >= argc)
+                        return usage_error("run", "give a domain name");
+                name = argv[i++];
+        }
+        if (i >= argc)
+                return usage_error("run", "give a command");
+
+        fd = api_connect();
+        if (fd < 0)
+                return EXIT_NO_DAEMON;
+        m = malloc(sizeof(*m));
+        if (!m)
+                return EXIT_FAIL;
+        bh_api_buf_init(&b);
+        bh_api_add(&b, BH_API_VERSION);
+        bh_api_add(&b, disposable ? "run-disposable" : "run");
+        bh_api_add(&b, disposable ? (tmpl ? tmpl : "") : name);
+        r = call(fd, &b, m);
+        bh_api_buf_free(&b);
+        if (r < 0) {
+                free(m);
+                return exit_for(r);
+        }
+        v = bh_api_get(m, 1, "transport");
+        if (!v || bh_vchan_transport_from_string(v, &addr.transport) < 0 ||
+            !(addr.socket_dir = bh_api_get(m, 1, "vchan_dir")) || !bh_api_get(m, 1, "port")) {
+                fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");
+                bh_api_msg_free(m);
+                free(m);
+                return EXIT_FAIL;
+        }
+        addr.port = atoi(bh_api_get(m, 1, "port"));
+        addr.peer_domid = (v = bh_api_get(m, 1, "domid")) && atoi(v) > 0 ? atoi(v) : 0;
+        if (disposable && isatty(STDERR_FILENO))
+                fprintf(stderr, "bulkhead: running in disposable %s\n", bh_api_get(m, 1, "name"));
+        /* The connection to bulkheadd stays open for the whole run: for a
+         * disposable it is what keeps the domain alive. */
+        signal(SIGPIPE, SIG_IGN);
+        r = bh_exec_run(&addr, argv + i, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,
+                        AGENT_TIMEOUT_MS, &status);
+        bh_api_msg_free(m);
+        free(m);
+        if (r < 0) {
+                fprintf(stderr, "bulkhead: run: %s\n", strerror(-r));
+                return EXIT_FAIL;
+        }
+        return status;
+}
+
+static int cmd_template(int argc, char **argv)
+{
+        _cleanup_free_ struct bh_domain *ds = NULL;
+        size_t n = 0;
+        int r;
+
+        if (argc < 2)
+                return usage_error("template", "give list, build or remove");
+        if (strcmp(argv[1], "list") == 0) {
+                r = fetch_domains(NULL, &ds, &n);
+                if (r == -ECONNREFUSED)
+                        return EXIT_NO_DAEMON;
+                if (r < 0)
+                        return exit_for(r);
+                for (size_t i = 0; i < n; i++)
+                        if (ds[i].klass == BH_CLASS_TEMPLATE)
+                                printf("%s\n", ds[i].name);
+                return EXIT_OK;
+        }
+        if (strcmp(argv[1], "remove") == 0) {
+                if (argc != 3)
+                        return usage_error("template", "give one template name");
+                return simple("remove", argv + 2);
+        }
+        if (strcmp(argv[1], "build") == 0) {
+                const char *kind = "host";
+                char *args[2] = { NULL, NULL };
+                for (int i = 2; i < argc; i++) {
+                        if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+                                kind = argv[++i];
+                        else if (argv[i][0] != '-' && !args[0])
+                                args[0] = argv[i];
+                        else
+                                return usage_error("template", "unknown argument");
+                }
+                if (!args[0])
+                        return usage_error("template", "give the template's name");
+                if (strcmp(kind, "host") == 0)
+                        return simple("template-host", args);
+                fprintf(stderr, "bulkhead: template kind '%s' is built with templates/%s/build\n",
+                        kind, kind);
+                return EXIT_USAGE;
+        }
+        return usage_error("template", "give list, build or remove");
+}
+
+static int cmd_recon(int argc, char **argv)
+{
+        (void)argc;
+        argv[0] = (char *)"bulkhead-recon";
+        execvp(argv[0], argv);
+        fprintf(stderr, "bulkhead: recon: cannot run bulkhead-recon: %s\n", strerror(errno));
+        return EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+        const struct cli_doc *doc;
+        const char *cmd;
+
+        bh_log_init("bulkhead");
+        if (argc < 2) {
+                cli_print_usage(stderr);
+                return EXIT_USAGE;
+        }
+        cmd = argv[1];
+        if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+                if (argc > 2 && (doc = cli_doc_find(argv[2]))) {
+                        cli_print_help(doc);
+                        return EXIT_OK;
+                }
+                cli_print_usage(stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(cmd, "--man") == 0 && argc == 3)
+                return cli_print_man(argv[2]) < 0 ? EXIT_USAGE : EXIT_OK;
+        doc = cli_doc_find(cmd);
+        if (!doc) {
+                fprintf(stderr, "bulkhead: unknown command '%s'\n", cmd);
+                cli_print_usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (strcmp(cmd, "run") != 0 && wants_help(argc - 1, argv + 1)) {
+                cli_print_help(doc);
+                return EXIT_OK;
+        }
+        if (strcmp(cmd, "run") == 0 && argc > 2 && (strcmp(argv[2], "--help") == 0)) {
+                cli_print_help(doc);
+                return EXIT_OK;
+        }
+        argc--;
+        argv++;
+        if (strcmp(cmd, "create") == 0)
+                return cmd_create(argc, argv);
+        if (strcmp(cmd, "clone") == 0)
+                return cmd_on_domain("clone", argc, argv, 2);
+        if (strcmp(cmd, "ls") == 0)
+                return cmd_ls(argc, argv);
+        if (strcmp(cmd, "prefs") == 0)
+                return cmd_prefs(argc, argv);
+        if (strcmp(cmd, "run") == 0)
+                return cmd_run(argc, argv);
+        if (strcmp(cmd, "template") == 0)
+                return cmd_template(argc, argv);
+        if (strcmp(cmd, "recon") == 0)
+                return cmd_recon(argc, argv);
+        return cmd_on_domain(cmd, argc, argv, 1);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdio.h>
+
+/* Exit codes of the bulkhead CLI (documented in every --help and man page). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAIL = 1,
+        EXIT_USAGE = 2,
+        EXIT_NO_DOMAIN = 3,
+        EXIT_EXISTS = 4,
+        EXIT_STATE = 5,
+        EXIT_NO_DAEMON = 6,
+};
+
+struct cli_doc {
+        const char *name;
+        const char *usage;
+        const char *summary;
+        const char *text;
+};
+
+extern const struct cli_doc cli_docs[];
+const struct cli_doc *cli_doc_find(const char *name);
+void cli_print_help(const struct cli_doc *d);
+void cli_print_usage(FILE *f);
+int cli_print_man(const char *name);

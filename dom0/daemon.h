@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* bulkheadd's state, shared by its files (bulkheadd.c, daemon_*.c). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api_proto.h"
+#include "backend.h"
+#include "domain.h"
+#include "registry.h"
+
+/* The port the agent in every domain serves commands on (exec protocol). */
+#define BH_AGENT_PORT 512
+
+struct dom_rt {
+        struct bh_domain d;
+        struct bh_instance inst;
+        bool live;          /* inst describes a running or paused domain */
+        bool warming;       /* preloaded, waiting for its agent before pausing */
+        bool pooled;        /* preloaded, paused, nobody's yet */
+        bool stopping;      /* shutdown or kill requested: its death is no surprise */
+        uint64_t owner;     /* disposable: the API client it lives for; 0 none */
+        struct dom_rt *next;
+};
+
+struct client {
+        int fd;
+        uint64_t id;
+        bool events;
+        struct client *next;
+};
+
+struct daemon {
+        char *state_dir;
+        char *runtime_dir;
+        char *agent_dir;
+        const struct bh_backend *backend;
+        struct bh_registry *reg;
+        int listen_fd;
+        struct dom_rt *doms;
+        struct client *clients;
+        uint64_t next_client_id;
+        bool quit;
+};
+
+/* daemon_paths.c: every path derives from state_dir and runtime_dir. */
+char *path_registry_dir(struct daemon *dm);
+char *path_template_root(struct daemon *dm, const char *template_name);
+char *path_private(struct daemon *dm, const char *name);
+char *path_volatile(struct daemon *dm, const char *name);
+char *path_vchan(struct daemon *dm, const char *name);
+char *path_console(struct daemon *dm, const char *name);
+char *path_socket(const char *runtime_dir);
+int mkdir_p(const char *path, mode_t mode);
+/* Removes a tree without crossing into other mounts. */
+int rm_rf(const char *path);
+
+/* daemon_domains.c */
+struct dom_rt *dom_find(struct daemon *dm, const char *name);
+int dom_load_all(struct daemon *dm);
+int dom_save(struct daemon *dm, struct dom_rt *r);
+int dom_create(struct daemon *dm, const struct bh_domain *d, struct dom_rt **ret);
+int dom_remove(struct daemon *dm, struct dom_rt *r);
+int dom_start(struct daemon *dm, struct dom_rt *r);
+int dom_pause(struct daemon *dm, struct dom_rt *r);
+int dom_unpause(struct daemon *dm, struct dom_rt *r);
+int dom_shutdown(struct daemon *dm, struct dom_rt *r);
+int dom_kill(struct daemon *dm, struct dom_rt *r);
+/* The domain died (its death fd fired) or was killed: clean up after it. */
+void dom_reap(struct daemon *dm, struct dom_rt *r);
+int dom_reconcile(struct daemon *dm);
+int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret);
+int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret);
+void dom_pool_tick(struct daemon *dm);
+/* Milliseconds until dom_pool_tick wants to run again, -1 for never. */
+int dom_pool_timeout(struct daemon *dm);
+
+/* daemon_api.c */
+void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *req);
+void api_client_gone(struct daemon *dm, struct client *c);
+void api_event(struct daemon *dm, const char *kind, const char *name);
+int api_reply(struct client *c, struct bh_api_buf *b);
+int api_error(struct client *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * bulkheadd's API verbs (docs/api.md).  A request comes from a local client
+ * that passed the peer-credential check; it is still checked field by field,
+ * since a mistaken client must not corrupt the registry.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "registry.h"
+#include "template_host.h"
+#include "util.h"
+
+
+int api_reply(struct client *c, struct bh_api_buf *b)
+{
+        if (b->err)
+                return b->err;
+        if (send(c->fd, b->data, b->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+                return -errno;
+        return 0;
+}
+
+int api_error(struct client *c, int err, const char *fmt, ...)
+{
+        struct bh_api_buf b;
+        va_list ap;
+        char msg[512];
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "error");
+        bh_api_add(&b, bh_errno_name(err));
+        bh_api_add(&b, msg);
+        api_reply(c, &b);
+        bh_api_buf_free(&b);
+        return err;
+}
+
+static void reply_ok(struct client *c)
+{
+        struct bh_api_buf b;
+
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "ok");
+        api_reply(c, &b);
+        bh_api_buf_free(&b);
+}
+
+void api_event(struct daemon *dm, const char *kind, const char *name)
+{
+        struct bh_api_buf b;
+
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "event");
+        bh_api_add(&b, kind);
+        bh_api_add(&b, name);
+        for (struct client *c = dm->clients; c; c = c->next)
+                if (c->events && api_reply(c, &b) < 0) {
+                        /* A subscriber that does not keep up loses its
+                         * subscription rather than stall the daemon. */
+                        bh_log_error("events: client %llu too slow, unsubscribed",
+                                     (unsigned long long)c->id);
+                        c->events = false;
+                        shutdown(c->fd, SHUT_RDWR);
+                }
+        bh_api_buf_free(&b);
+}
+
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+                return -EINVAL;
+        *ret = (unsigned)v;
+        return 0;
+}
+
+/* Applies one preference; err names what was wrong. */
+static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, const char *value,
+                    char *err, size_t errlen)
+{
+        if (strcmp(key, "label") == 0) {
+                if (bh_label_from_string(value, &d->label) < 0) {
+                        snprintf(err, errlen, "unknown label '%s' (red orange yellow green gray blue purple black)", value);
+                        return -EINVAL;
+                }
+        } else if (strcmp(key, "template") == 0) {
+                struct dom_rt *t = value[0] ? dom_find(dm, value) : NULL;
+                enum bh_class want = d->klass == BH_CLASS_DISPOSABLE ? BH_CLASS_DISPVM_TEMPLATE
+                                                                      : BH_CLASS_TEMPLATE;
+                if (d->klass == BH_CLASS_TEMPLATE) {
+                        snprintf(err, errlen, "a template has no template");
+                        return -EINVAL;
+                }
+                if (!t || t->d.klass != want) {
+                        snprintf(err, errlen, "no %s named '%s'", bh_class_to_string(want), value);
+                        return -ENOENT;
+                }
+                snprintf(d->template_name, sizeof(d->template_name), "%s", value);
+        } else if (strcmp(key, "netvm") == 0) {
+                if (value[0] && !dom_find(dm, value)) {
+                        snprintf(err, errlen, "no domain named '%s'", value);
+                        return -ENOENT;
+                }
+                snprintf(d->netvm, sizeof(d->netvm), "%s", value);
+        } else if (strcmp(key, "memory") == 0) {
+                if (parse_uint(value, BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB, &d->memory_mib) < 0) {
+                        snprintf(err, errlen, "memory must be %u..%u MiB", BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB);
+                        return -EINVAL;
+                }
+        } else if (strcmp(key, "vcpus") == 0) {
+                if (parse_uint(value, 1, BH_VCPUS_MAX, &d->vcpus) < 0) {
+                        snprintf(err, errlen, "vcpus must be 1..%u", BH_VCPUS_MAX);
+                        return -EINVAL;
+                }
+        } else if (strcmp(key, "preload") == 0) {
+                if (d->klass != BH_CLASS_DISPVM_TEMPLATE) {
+                        snprintf(err, errlen, "preload applies to dispvm-template domains only");
+                        return -EINVAL;
+                }
+                if (parse_uint(value, 0, BH_PRELOAD_MAX, &d->preload) < 0) {
+                        snprintf(err, errlen, "preload must be 0..%u", BH_PRELOAD_MAX);
+                        return -EINVAL;
+                }
+        } else {
+                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload)", key);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static void add_domain(struct bh_api_buf *b, const struct dom_rt *r)
+{
+        char text[BH_REGISTRY_MAX_FILE], err[BH_REGISTRY_ERR_MAX];
+        size_t len;
+
+        if (bh_domain_format(&r->d, text, sizeof(text), &len, err, sizeof(err)) < 0) {
+                b->err = b->err ? b->err : -EINVAL;
+                return;
+        }
+        bh_api_add(b, text);
+}
+
+static struct dom_rt *need_domain(struct daemon *dm, struct client *c,
+                                  const struct bh_api_msg *req, size_t i)
+{
+        struct dom_rt *r;
+
+        if (req->n <= i) {
+                api_error(c, -EINVAL, "%s: missing domain name", req->f[1]);
+                return NULL;
+        }
+        r = dom_find(dm, req->f[i]);
+        if (!r)
+                api_error(c, -ENOENT, "no domain named '%s'", req->f[i]);
+        return r;
+}
+
+static void do_create(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct bh_domain d;
+        char err[256];
+        const char *cls;
+        int e;
+
+        bh_domain_init(&d);
+        d.klass = BH_CLASS_APP;
+
+        if (req->n < 3)
+                return (void)api_error(c, -EINVAL, "create: missing domain name");
+        e = bh_name_check(req->f[2], err, sizeof(err));
+        if (e < 0)
+                return (void)api_error(c, e, "%s", err);
+        if (dom_find(dm, req->f[2]))
+                return (void)api_error(c, -EEXIST, "domain '%s' already exists", req->f[2]);
+        snprintf(d.name, sizeof(d.name), "%s", req->f[2]);
+        snprintf(d.backend, sizeof(d.backend), "%s", dm->backend->name);
+        cls = bh_api_get(req, 3, "class");
+        if (cls && bh_class_from_string(cls, &d.klass) < 0)
+                return (void)api_error(c, -EINVAL, "unknown class '%s' (template app dispvm-template)", cls);
+        if (d.klass == BH_CLASS_DISPOSABLE)
+                return (void)api_error(c, -EINVAL, "disposables are made by `run --disposable`");
+        if (d.klass != BH_CLASS_TEMPLATE && !bh_api_get(req, 3, "template"))
+                return (void)api_error(c, -EINVAL, "create %s: --template is required for a %s",
+                                       d.name, bh_class_to_string(d.klass));
+        for (size_t i = 3; i < req->n; i++) {
+                const char *eq = strchr(req->f[i], '=');
+                char key[32];
+                if (!eq || (size_t)(eq - req->f[i]) >= sizeof(key))
+                        return (void)api_error(c, -EINVAL, "create: bad field '%s'", req->f[i]);
+                memcpy(key, req->f[i], (size_t)(eq - req->f[i]));
+                key[eq - req->f[i]] = '\0';
+                if (strcmp(key, "class") == 0)
+                        continue;
+                e = set_pref(dm, &d, key, eq + 1, err, sizeof(err));
+                if (e < 0)
+                        return (void)api_error(c, e, "create %s: %s", d.name, err);
+        }
+        e = dom_create(dm, &d, NULL);
+        if (e < 0)
+                return (void)api_error(c, e, "create %s: %s", d.name, strerror(-e));
+        api_event(dm, "created", d.name);
+        reply_ok(c);
+}
+
+static int copy_tree(const char *from, const char *to)
+{
+        pid_t pid = fork();
+        int status;
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execlp("cp", "cp", "-a", "--reflink=auto", "--", from, to, (char *)NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static void do_clone(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct dom_rt *src = need_domain(dm, c, req, 2), *dst;
+        struct bh_domain d;
+        char err[256];
+        int e;
+
+        if (!src)
+                return;
+        if (req->n < 4)
+                return (void)api_error(c, -EINVAL, "clone: missing new name");
+        if (src->d.klass == BH_CLASS_DISPOSABLE || src->d.klass == BH_CLASS_TEMPLATE)
+                return (void)api_error(c, -EINVAL, "clone: cannot clone a %s",
+                                       bh_class_to_string(src->d.klass));
+        e = bh_name_check(req->f[3], err, sizeof(err));
+        if (e < 0)
+                return (void)api_error(c, e, "%s", err);
+        if (dom_find(dm, req->f[3]))
+                return (void)api_error(c, -EEXIST, "domain '%s' already exists", req->f[3]);
+        d = src->d;
+        snprintf(d.name, sizeof(d.name), "%s", req->f[3]);
+        e = dom_create(dm, &d, &dst);
+        if (e < 0)
+                return (void)api_error(c, e, "clone %s: %s", d.name, strerror(-e));
+        {
+                _cleanup_free_ char *from = path_private(dm, src->d.name);
+                _cleanup_free_ char *to = path_private(dm, d.name);
+                _cleanup_free_ char *from_dot = NULL;
+                if (from && to && asprintf(&from_dot, "%s/.", from) >= 0)
+                        e = copy_tree(from_dot, to);
+                else
+                        e = -ENOMEM;
+        }
+        if (e < 0) {
+                dom_remove(dm, dst);
+                return (void)api_error(c, e, "clone %s: copying the private volume failed", d.name);
+        }
+        api_event(dm, "created", d.name);
+        reply_ok(c);
+}
+
+static void reply_run(struct daemon *dm, struct client *c, struct dom_rt *r)
+{
+        _cleanup_free_ char *vchan = path_vchan(dm, r->d.name);
+        struct bh_api_buf b;
+
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "ok");
+        bh_api_addf(&b, "name=%s", r->d.name);
+        bh_api_addf(&b, "transport=%s", bh_vchan_transport_to_string(dm->backend->transport));
+        bh_api_addf(&b, "vchan_dir=%s", vchan ? vchan : "");
+        bh_api_addf(&b, "port=%d", BH_AGENT_PORT);
+        bh_api_addf(&b, "domid=%d", r->inst.domid);
+        api_reply(c, &b);
+        bh_api_buf_free(&b);
+}
+
+static void do_run(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct dom_rt *r = need_domain(dm, c, req, 2);
+        int e = 0;
+
+        if (!r)
+                return;
+        if (r->d.klass == BH_CLASS_TEMPLATE)
+                return (void)api_error(c, -EOPNOTSUPP, "run: %s is a template", r->d.name);
+        if (r->pooled)
+                return (void)api_error(c, -EBUSY, "run: %s is a preloaded disposable", r->d.name);
+        if (!r->live)
+                e = dom_start(dm, r);
+        else if (r->d.state == BH_STATE_PAUSED)
+                e = dom_unpause(dm, r);
+        if (e < 0)
+                return (void)api_error(c, e, "run: domain %s: %s", r->d.name, strerror(-e));
+        reply_run(dm, c, r);
+}
+
+static struct dom_rt *default_dvm(struct daemon *dm)
+{
+        struct dom_rt *found = NULL;
+
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (r->d.klass == BH_CLASS_DISPVM_TEMPLATE) {
+                        if (found)
+                                return NULL; /* ambiguous */
+                        found = r;
+                }
+        return found;
+}
+
+static void do_run_disposable(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct dom_rt *dvm, *r;
+        int e;
+
+        if (req->n > 2 && req->f[2][0]) {
+                dvm = need_domain(dm, c, req, 2);
+                if (!dvm)
+                        return;
+                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
+                        return (void)api_error(c, -EINVAL, "run --disposable: %s is not a dispvm-template",
+                                               dvm->d.name);
+        } else {
+                dvm = default_dvm(dm);
+                if (!dvm)
+                        return (void)api_error(c, -ENOENT,
+                                               "run --disposable: name the disposable template with --template (there is not exactly one)");
+        }
+        e = dom_take_disposable(dm, dvm, &r);
+        if (e < 0)
+                return (void)api_error(c, e, "run --disposable: %s", strerror(-e));
+        r->owner = c->id;
+        reply_run(dm, c, r);
+}
+
+static void do_list(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct bh_api_buf b;
+
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "ok");
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (req->n < 3 || strcmp(req->f[2], r->d.name) == 0)
+                        add_domain(&b, r);
+        if (api_reply(c, &b) < 0)
+                api_error(c, -EMSGSIZE, "ls: reply too large");
+        bh_api_buf_free(&b);
+}
+
+static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct dom_rt *r = need_domain(dm, c, req, 2);
+        struct bh_domain d;
+        char err[256];
+        int e;
+
+        if (!r)
+                return;
+        if (req->n < 5) {
+                struct bh_api_buf b;
+                bh_api_buf_init(&b);
+                bh_api_add(&b, "ok");
+                add_domain(&b, r);
+                api_reply(c, &b);
+                bh_api_buf_free(&b);
+                return;
+        }
+        if (r->live && (strcmp(req->f[3], "template") == 0 || strcmp(req->f[3], "netvm") == 0))
+                return (void)api_error(c, -EBUSY, "prefs %s: %s cannot change while it runs",
+                                       r->d.name, req->f[3]);
+        d = r->d;
+        e = set_pref(dm, &d, req->f[3], req->f[4], err, sizeof(err));
+        if (e < 0)
+                return (void)api_error(c, e, "prefs %s: %s", r->d.name, err);
+        r->d = d;
+        e = dom_save(dm, r);
+        if (e < 0)
+                return (void)api_error(c, e, "prefs %s: saving: %s", r->d.name, strerror(-e));
+        reply_ok(c);
+}
+
+static void do_template_host(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct bh_domain d;
+        char err[256];
+        int e;
+
+        bh_domain_init(&d);
+        d.klass = BH_CLASS_TEMPLATE;
+        d.label = BH_LABEL_BLACK;
+
+        if (req->n < 3)
+                return (void)api_error(c, -EINVAL, "template build: missing name");
+        e = bh_name_check(req->f[2], err, sizeof(err));
+        if (e < 0)
+                return (void)api_error(c, e, "%s", err);
+        {
+                struct dom_rt *old = dom_find(dm, req->f[2]);
+                if (old && old->d.klass != BH_CLASS_TEMPLATE)
+                        return (void)api_error(c, -EEXIST, "'%s' exists and is not a template", req->f[2]);
+        }
+        e = bh_template_host_prepare(dm->state_dir, req->f[2]);
+        if (e < 0)
+                return (void)api_error(c, e, "template build %s: %s", req->f[2], strerror(-e));
+        if (!dom_find(dm, req->f[2])) {
+                snprintf(d.name, sizeof(d.name), "%s", req->f[2]);
+                snprintf(d.backend, sizeof(d.backend), "%s", dm->backend->name);
+                e = dom_create(dm, &d, NULL);
+                if (e < 0)
+                        return (void)api_error(c, e, "template build %s: %s", d.name, strerror(-e));
+        }
+        reply_ok(c);
+}
+
+void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        static const struct {
+                const char *verb;
+                void (*fn)(struct daemon *, struct client *, const struct bh_api_msg *);
+        } verbs[] = {
+                { "create", do_create },
+                { "clone", do_clone },
+                { "list", do_list },
+                { "prefs", do_prefs },
+                { "run", do_run },
+                { "run-disposable", do_run_disposable },
+                { "template-host", do_template_host },
+        };
+        const char *verb;
+        struct dom_rt *r;
+        int e;
+
+        if (req->n < 2 || strcmp(req->f[0], BH_API_VERSION) != 0) {
+                api_error(c, -EPROTO, "expected '%s VERB ...'", BH_API_VERSION);
+                return;
+        }
+        verb = req->f[1];
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strcmp(verb, verbs[i].verb) == 0)
+                        return verbs[i].fn(dm, c, req);
+        if (strcmp(verb, "events") == 0) {
+                c->events = true;
+                return reply_ok(c);
+        }
+        if (strcmp(verb, "remove") && strcmp(verb, "start") && strcmp(verb, "shutdown") &&
+            strcmp(verb, "kill") && strcmp(verb, "pause") && strcmp(verb, "unpause")) {
+                api_error(c, -EINVAL, "unknown verb '%s'", verb);
+                return;
+        }
+        r = need_domain(dm, c, req, 2);
+        if (!r)
+                return;
+        if (strcmp(verb, "remove") == 0) {
+                e = dom_remove(dm, r);
+                if (e == -EBUSY)
+                        return (void)api_error(c, e, "remove %s: it is running or other domains use it",
+                                               req->f[2]);
+                if (e == 0)
+                        api_event(dm, "removed", req->f[2]);
+        } else if (strcmp(verb, "start") == 0) {
+                e = dom_start(dm, r);
+        } else if (strcmp(verb, "shutdown") == 0) {
+                e = dom_shutdown(dm, r);
+        } else if (strcmp(verb, "kill") == 0) {
+                e = dom_kill(dm, r);
+        } else if (strcmp(verb, "pause") == 0) {
+                e = dom_pause(dm, r);
+        } else {
+                e = dom_unpause(dm, r);
+        }
+        if (e == -ENOTCONN)
+                return (void)api_error(c, e, "%s %s: it is not running", verb, req->f[2]);
+        if (e == -EALREADY)
+                return (void)api_error(c, e, "%s %s: it is already running", verb, req->f[2]);
+        if (e < 0)
+                return (void)api_error(c, e, "%s %s: %s", verb, req->f[2], strerror(-e));
+        reply_ok(c);
+}
+
+void api_client_gone(struct daemon *dm, struct client *c)
+{
+        struct dom_rt *r, *next;
+
+        /* A disposable lives for its client's task: the client exiting, for
+         * any reason, ends it. */
+        for (r = dm->doms; r; r = next) {
+                next = r->next;
+                if (r->owner == c->id && r->live) {
+                        r->stopping = true;
+                        dom_reap(dm, r);
+                }
+        }
+}

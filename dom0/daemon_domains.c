@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Domain lifecycle in bulkheadd: registry entries in memory and on disk,
+ * starting and stopping through the backend, disposables and their pool,
+ * and reconciliation after a restart.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "registry.h"
+#include "util.h"
+
+/* How long a preloaded disposable may take to bring its agent up. */
+#define WARMING_TIMEOUT_S 30
+/* Disposable names dispNNNN: up to 9999 at once. */
+#define DISP_NUMBERS 9999
+
+struct dom_rt *dom_find(struct daemon *dm, const char *name)
+{
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (strcmp(r->d.name, name) == 0)
+                        return r;
+        return NULL;
+}
+
+static struct dom_rt *rt_new(const struct bh_domain *d)
+{
+        struct dom_rt *r = calloc(1, sizeof(*r));
+
+        if (!r)
+                return NULL;
+        r->d = *d;
+        r->inst.death_fd = -1;
+        r->inst.domid = -1;
+        return r;
+}
+
+static void rt_unlink(struct daemon *dm, struct dom_rt *r)
+{
+        for (struct dom_rt **p = &dm->doms; *p; p = &(*p)->next)
+                if (*p == r) {
+                        *p = r->next;
+                        return;
+                }
+}
+
+int dom_save(struct daemon *dm, struct dom_rt *r)
+{
+        char err[BH_REGISTRY_ERR_MAX];
+        int ret = bh_registry_save(dm->reg, &r->d, err, sizeof(err));
+
+        if (ret == -EINVAL)
+                bh_log_error("domain %s: not saved: %s", r->d.name, err);
+        else if (ret < 0)
+                bh_log_errno(ret, "domain %s: saving registry entry", r->d.name);
+        return ret;
+}
+
+int dom_load_all(struct daemon *dm)
+{
+        _cleanup_free_ struct bh_domain *ds = NULL;
+        size_t n = 0;
+        int r;
+
+        r = bh_registry_load_all(dm->reg, &ds, &n, NULL, NULL, NULL);
+        if (r < 0)
+                return bh_log_errno(r, "loading the registry in %s", bh_registry_dir(dm->reg));
+        for (size_t i = 0; i < n; i++) {
+                struct dom_rt *rt = rt_new(&ds[i]);
+                if (!rt)
+                        return -ENOMEM;
+                rt->next = dm->doms;
+                dm->doms = rt;
+        }
+        return 0;
+}
+
+int dom_create(struct daemon *dm, const struct bh_domain *d, struct dom_rt **ret)
+{
+        struct dom_rt *r;
+        int e;
+
+        if (dom_find(dm, d->name))
+                return -EEXIST;
+        r = rt_new(d);
+        if (!r)
+                return -ENOMEM;
+        r->d.state = BH_STATE_HALTED;
+        r->d.created = time(NULL);
+        if (r->d.klass == BH_CLASS_APP || r->d.klass == BH_CLASS_DISPVM_TEMPLATE) {
+                _cleanup_free_ char *priv = path_private(dm, d->name);
+                e = priv ? mkdir_p(priv, 0755) : -ENOMEM;
+                if (e < 0) {
+                        free(r);
+                        return bh_log_errno(e, "domain %s: private volume", d->name);
+                }
+        }
+        e = dom_save(dm, r);
+        if (e < 0) {
+                free(r);
+                return e;
+        }
+        r->next = dm->doms;
+        dm->doms = r;
+        if (ret)
+                *ret = r;
+        return 0;
+}
+
+static void remove_volumes(struct daemon *dm, const char *name)
+{
+        _cleanup_free_ char *priv = path_private(dm, name);
+        _cleanup_free_ char *vol = NULL;
+
+        if (priv) {
+                /* volumes/NAME holds private/ and nothing else. */
+                char *slash = strrchr(priv, '/');
+                *slash = '\0';
+                rm_rf(priv);
+        }
+        vol = path_volatile(dm, name);
+        if (vol)
+                rm_rf(vol);
+}
+
+int dom_remove(struct daemon *dm, struct dom_rt *r)
+{
+        int e;
+
+        if (r->live)
+                return -EBUSY;
+        for (struct dom_rt *o = dm->doms; o; o = o->next)
+                if (o != r && strcmp(o->d.template_name, r->d.name) == 0)
+                        return -EBUSY;
+        e = bh_registry_remove(dm->reg, r->d.name);
+        if (e < 0 && e != -ENOENT)
+                return bh_log_errno(e, "domain %s: removing registry entry", r->d.name);
+        remove_volumes(dm, r->d.name);
+        rt_unlink(dm, r);
+        free(r);
+        return 0;
+}
+
+/* Everything a start or destroy needs, derived from the registry. */
+struct spec_paths {
+        char *root, *private_dir, *private_lower, *volatile_dir, *vchan_dir, *console;
+};
+
+static void spec_paths_free(struct spec_paths *p)
+{
+        free(p->root);
+        free(p->private_dir);
+        free(p->private_lower);
+        free(p->volatile_dir);
+        free(p->vchan_dir);
+        free(p->console);
+}
+
+static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
+                      struct bh_start_spec *spec)
+{
+        const char *tmpl = r->d.template_name;
+
+        memset(p, 0, sizeof(*p));
+        if (r->d.klass == BH_CLASS_TEMPLATE)
+                return -EOPNOTSUPP; /* templates change through `template build` */
+        if (r->d.klass == BH_CLASS_DISPOSABLE) {
+                struct dom_rt *dvm = dom_find(dm, r->d.template_name);
+                if (!dvm)
+                        return -ENOENT;
+                tmpl = dvm->d.template_name;
+                p->private_lower = path_private(dm, dvm->d.name);
+        } else {
+                p->private_dir = path_private(dm, r->d.name);
+        }
+        if (!dom_find(dm, tmpl))
+                return -ENOENT;
+        p->root = path_template_root(dm, tmpl);
+        p->volatile_dir = path_volatile(dm, r->d.name);
+        p->vchan_dir = path_vchan(dm, r->d.name);
+        p->console = path_console(dm, r->d.name);
+        if (!p->root || !p->volatile_dir || !p->vchan_dir || !p->console)
+                return -ENOMEM;
+        *spec = (struct bh_start_spec){
+                .d = &r->d,
+                .root = p->root,
+                .private_dir = p->private_dir,
+                .private_lower = p->private_lower,
+                .volatile_dir = p->volatile_dir,
+                .vchan_dir = p->vchan_dir,
+                .agent_dir = dm->agent_dir,
+                .console_log = p->console,
+        };
+        return 0;
+}
+
+int dom_start(struct daemon *dm, struct dom_rt *r)
+{
+        struct spec_paths p;
+        struct bh_start_spec spec;
+        _cleanup_free_ char *logs = NULL;
+        int e;
+
+        if (r->live)
+                return -EALREADY;
+        e = spec_build(dm, r, &p, &spec);
+        if (e < 0) {
+                spec_paths_free(&p);
+                return bh_log_errno(e, "domain %s: cannot start", r->d.name);
+        }
+        /* Fresh per-run directories; leftovers of a crashed run go first. */
+        rm_rf(p.volatile_dir);
+        rm_rf(p.vchan_dir);
+        if (asprintf(&logs, "%s/logs", dm->state_dir) < 0)
+                logs = NULL;
+        if ((e = mkdir_p(p.volatile_dir, 0700)) < 0 || (e = mkdir_p(p.vchan_dir, 0700)) < 0 ||
+            (logs && (e = mkdir_p(logs, 0700)) < 0)) {
+                spec_paths_free(&p);
+                return bh_log_errno(e, "domain %s: run directories", r->d.name);
+        }
+        e = dm->backend->start(&spec, &r->inst);
+        if (e < 0) {
+                rm_rf(p.volatile_dir);
+                rm_rf(p.vchan_dir);
+                spec_paths_free(&p);
+                return bh_log_errno(e, "domain %s: start failed", r->d.name);
+        }
+        spec_paths_free(&p);
+        r->live = true;
+        r->stopping = false;
+        r->d.state = BH_STATE_RUNNING;
+        r->d.started = time(NULL);
+        r->d.pid = r->inst.pid;
+        r->d.pid_starttime = r->inst.pid_starttime;
+        r->d.domid = r->inst.domid;
+        dom_save(dm, r);
+        api_event(dm, "started", r->d.name);
+        return 0;
+}
+
+int dom_pause(struct daemon *dm, struct dom_rt *r)
+{
+        int e;
+
+        if (!r->live)
+                return -ENOTCONN;
+        if (r->d.state == BH_STATE_PAUSED)
+                return 0;
+        e = dm->backend->pause(&r->inst);
+        if (e < 0)
+                return bh_log_errno(e, "domain %s: pause", r->d.name);
+        r->d.state = BH_STATE_PAUSED;
+        dom_save(dm, r);
+        api_event(dm, "paused", r->d.name);
+        return 0;
+}
+
+int dom_unpause(struct daemon *dm, struct dom_rt *r)
+{
+        int e;
+
+        if (!r->live)
+                return -ENOTCONN;
+        if (r->d.state != BH_STATE_PAUSED)
+                return 0;
+        e = dm->backend->unpause(&r->inst);
+        if (e < 0)
+                return bh_log_errno(e, "domain %s: unpause", r->d.name);
+        r->d.state = BH_STATE_RUNNING;
+        dom_save(dm, r);
+        api_event(dm, "unpaused", r->d.name);
+        return 0;
+}
+
+int dom_shutdown(struct daemon *dm, struct dom_rt *r)
+{
+        int e;
+
+        if (!r->live)
+                return -ENOTCONN;
+        if (r->d.state == BH_STATE_PAUSED)
+                dom_unpause(dm, r);
+        r->stopping = true;
+        e = dm->backend->shutdown(&r->inst);
+        if (e < 0)
+                return bh_log_errno(e, "domain %s: shutdown", r->d.name);
+        return 0;
+}
+
+int dom_kill(struct daemon *dm, struct dom_rt *r)
+{
+        if (!r->live)
+                return -ENOTCONN;
+        r->stopping = true;
+        dom_reap(dm, r);
+        return 0;
+}
+
+void dom_reap(struct daemon *dm, struct dom_rt *r)
+{
+        struct spec_paths p;
+        struct bh_start_spec spec;
+        bool surprise = !r->stopping;
+        char name[BH_NAME_MAX + 1];
+        int e;
+
+        memcpy(name, r->d.name, sizeof(name));
+        e = spec_build(dm, r, &p, &spec);
+        if (e == 0) {
+                e = dm->backend->destroy(&spec, &r->inst);
+                if (e < 0)
+                        bh_log_errno(e, "domain %s: destroy", name);
+                rm_rf(p.volatile_dir);
+                rm_rf(p.vchan_dir);
+        } else {
+                /* Its template is gone: still kill it, clean what we can. */
+                struct bh_start_spec bare = { .d = &r->d };
+                dm->backend->destroy(&bare, &r->inst);
+                if (p.volatile_dir)
+                        rm_rf(p.volatile_dir);
+                if (p.vchan_dir)
+                        rm_rf(p.vchan_dir);
+        }
+        spec_paths_free(&p);
+        r->live = false;
+        r->warming = r->pooled = false;
+        r->inst.death_fd = -1;
+        bh_domain_set_halted(&r->d);
+        if (r->d.klass == BH_CLASS_DISPOSABLE) {
+                /* A disposable leaves nothing: entry, volumes, name. */
+                bh_registry_remove(dm->reg, name);
+                remove_volumes(dm, name);
+                rt_unlink(dm, r);
+                free(r);
+        } else {
+                dom_save(dm, r);
+        }
+        api_event(dm, surprise ? "died" : "stopped", name);
+}
+
+int dom_reconcile(struct daemon *dm)
+{
+        struct dom_rt *r, *next;
+
+        for (r = dm->doms; r; r = next) {
+                next = r->next;
+                if (r->d.state == BH_STATE_HALTED && r->d.klass != BH_CLASS_DISPOSABLE)
+                        continue;
+                if (r->d.state != BH_STATE_HALTED &&
+                    dm->backend->attach(&r->d, &r->inst) == 0) {
+                        r->live = true;
+                        if (r->d.klass != BH_CLASS_DISPOSABLE) {
+                                bh_log_info("domain %s: still running (pid %d), adopted", r->d.name,
+                                            (int)r->inst.pid);
+                                continue;
+                        }
+                        /* Its owner went with the old daemon: nobody will
+                         * ever use it, and it must not outlive its task. */
+                        bh_log_info("domain %s: disposable left from before a restart, destroying",
+                                    r->d.name);
+                        r->stopping = true;
+                        dom_reap(dm, r);
+                        continue;
+                }
+                if (r->d.klass == BH_CLASS_DISPOSABLE)
+                        bh_log_info("domain %s: disposable left from before a restart, removing",
+                                    r->d.name);
+                else
+                        bh_log_info("domain %s: was %s but its processes are gone, marked halted",
+                                    r->d.name, r->d.state == BH_STATE_PAUSED ? "paused" : "running");
+                r->stopping = true;
+                dom_reap(dm, r);
+        }
+        return 0;
+}
+
+static int disp_name(struct daemon *dm, char *name, size_t len)
+{
+        unsigned start = (unsigned)(getpid() ^ time(NULL)) % DISP_NUMBERS;
+
+        for (unsigned i = 0; i < DISP_NUMBERS; i++) {
+                snprintf(name, len, "disp%u", (start + i) % DISP_NUMBERS + 1);
+                if (!dom_find(dm, name))
+                        return 0;
+        }
+        return -ENOSPC;
+}
+
+int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret)
+{
+        struct bh_domain d;
+        struct dom_rt *r;
+        int e;
+
+        bh_domain_init(&d);
+        if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
+                return -EINVAL;
+        e = disp_name(dm, d.name, sizeof(d.name));
+        if (e < 0)
+                return e;
+        d.klass = BH_CLASS_DISPOSABLE;
+        d.label = dvm->d.label;
+        snprintf(d.template_name, sizeof(d.template_name), "%s", dvm->d.name);
+        snprintf(d.netvm, sizeof(d.netvm), "%s", dvm->d.netvm);
+        d.memory_mib = dvm->d.memory_mib;
+        d.vcpus = dvm->d.vcpus;
+        snprintf(d.backend, sizeof(d.backend), "%s", dvm->d.backend);
+        e = dom_create(dm, &d, &r);
+        if (e < 0)
+                return e;
+        e = dom_start(dm, r);
+        if (e < 0) {
+                r->stopping = true;
+                dom_reap(dm, r);
+                return e;
+        }
+        *ret = r;
+        return 0;
+}
+
+int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret)
+{
+        for (struct dom_rt *r = dm->doms; r; r = r->next) {
+                if (!r->pooled || strcmp(r->d.template_name, dvm->d.name) != 0)
+                        continue;
+                r->pooled = false;
+                if (dom_unpause(dm, r) < 0) {
+                        r->stopping = true;
+                        dom_reap(dm, r);
+                        break;
+                }
+                *ret = r;
+                return 0;
+        }
+        return dom_new_disposable(dm, dvm, ret);
+}
+
+static bool agent_listening(struct daemon *dm, struct dom_rt *r)
+{
+        _cleanup_free_ char *dir = path_vchan(dm, r->d.name);
+        char sock[4200];
+        struct stat st;
+
+        if (!dir)
+                return false;
+        snprintf(sock, sizeof(sock), "%s/vchan.%d.sock", dir, BH_AGENT_PORT);
+        return stat(sock, &st) == 0;
+}
+
+void dom_pool_tick(struct daemon *dm)
+{
+        struct dom_rt *r, *next;
+
+        /* Pause the warming ones whose agent is up. */
+        for (r = dm->doms; r; r = next) {
+                next = r->next;
+                if (!r->warming)
+                        continue;
+                if (agent_listening(dm, r)) {
+                        r->warming = false;
+                        if (dom_pause(dm, r) == 0)
+                                r->pooled = true;
+                        else {
+                                r->stopping = true;
+                                dom_reap(dm, r);
+                        }
+                } else if (time(NULL) - r->d.started > WARMING_TIMEOUT_S) {
+                        bh_log_error("domain %s: agent did not come up for the pool", r->d.name);
+                        r->stopping = true;
+                        dom_reap(dm, r);
+                }
+        }
+        /* Refill each dispvm-template's pool to its preload count. */
+        for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
+                unsigned have = 0;
+
+                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE || dvm->d.preload == 0)
+                        continue;
+                for (r = dm->doms; r; r = r->next)
+                        if ((r->pooled || r->warming) &&
+                            strcmp(r->d.template_name, dvm->d.name) == 0)
+                                have++;
+                /* One per tick: a request arriving meanwhile is not delayed
+                 * behind a whole refill. */
+                if (have < dvm->d.preload) {
+                        struct dom_rt *n;
+                        if (dom_new_disposable(dm, dvm, &n) == 0)
+                                n->warming = true;
+                }
+        }
+}
+
+int dom_pool_timeout(struct daemon *dm)
+{
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (r->warming)
+                        return 5;
+        for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
+                unsigned have = 0;
+                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE || dvm->d.preload == 0)
+                        continue;
+                for (struct dom_rt *r = dm->doms; r; r = r->next)
+                        if ((r->pooled || r->warming) &&
+                            strcmp(r->d.template_name, dvm->d.name) == 0)
+                                have++;
+                if (have < dvm->d.preload)
+                        return 0;
+        }
+        return -1;
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Domains end to end on the container backend: a real bulkheadd, the real
+# CLI, real namespaces.  Checked from outside as a user would: exit codes,
+# output, files on disk, processes, mounts.  Speaks TAP.
+#
+# Needs root (CI runs as root); without it every case is skipped.
+set -uo pipefail
+
+build=${BUILD_DIR:-$PWD}
+bulkhead="$build/dom0/bulkhead"
+bulkheadd="$build/dom0/bulkheadd"
+agents="$build/agent"
+rounds=${BH_KILL_ROUNDS:-50}
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "1..0 # SKIP needs root"
+        exit 0
+fi
+
+work=$(mktemp -d /tmp/bh-domains.XXXXXX)
+export BULKHEAD_STATE_DIR="$work/state" BULKHEAD_RUNTIME_DIR="$work/run"
+daemon_pid=
+log="$work/bulkheadd.log"
+
+start_daemon() {
+        "$bulkheadd" --agent-dir "$agents" >>"$log" 2>&1 &
+        daemon_pid=$!
+        for _ in $(seq 200); do
+                [ -S "$BULKHEAD_RUNTIME_DIR/bulkheadd.sock" ] && return 0
+                kill -0 "$daemon_pid" 2>/dev/null || break
+                sleep 0.02
+        done
+        echo "# bulkheadd did not come up:"; tail -5 "$log" | sed 's/^/# /'
+        return 1
+}
+
+stop_daemon() {
+        [ -n "$daemon_pid" ] || return 0
+        kill "$daemon_pid" 2>/dev/null
+        wait "$daemon_pid" 2>/dev/null
+        daemon_pid=
+}
+
+cleanup() {
+        stop_daemon
+        # Anything a failed case left: kill its domains before removing files.
+        pkill -KILL -f "bulkhead-init.*$work" 2>/dev/null
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+leftovers() {
+        # Disposables leave nothing: no entry, no volume, no process, no mount.
+        local out=""
+        out+=$(ls "$BULKHEAD_STATE_DIR/domains" 2>/dev/null | grep '^disp' || true)
+        out+=$(ls "$BULKHEAD_STATE_DIR/volatile" 2>/dev/null | grep '^disp' || true)
+        out+=$(ls "$BULKHEAD_RUNTIME_DIR/vchan" 2>/dev/null | grep '^disp' || true)
+        out+=$(grep -F "$work" /proc/self/mountinfo || true)
+        out+=$(pgrep -af 'bulkhead-init' | grep -F "$work" | grep disp || true)
+        [ -z "$out" ] || { echo "# leftovers: $out" | head -5; return 1; }
+}
+
+echo "1..22"
+start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
+
+check "template build host" "$bulkhead" template build host
+check "create an app domain" "$bulkhead" create work --template host --label blue
+check "create a dispvm-template" "$bulkhead" create dvm --class dispvm-template --template host --label red
+
+out=$("$bulkhead" run work sh -c 'echo hello from $(hostname)' 2>&1)
+check "run prints the command's output" test "$out" = "hello from work"
+
+"$bulkhead" run work sh -c 'exit 7'
+check "run exits with the command's status" test $? -eq 7
+
+state=$("$bulkhead" prefs work state)
+check "domain is running after run" test "$state" = running
+
+check "ls --json is valid JSON" sh -c "'$bulkhead' ls --json | python3 -m json.tool >/dev/null"
+
+"$bulkhead" run work sh -c 'echo kept > /home/kept; echo gone > /etc/gone' >/dev/null
+"$bulkhead" shutdown work
+for _ in $(seq 100); do [ "$("$bulkhead" prefs work state)" = halted ] && break; sleep 0.05; done
+check "shutdown halts the domain" test "$("$bulkhead" prefs work state)" = halted
+out=$("$bulkhead" run work sh -c 'cat /home/kept; cat /etc/gone 2>/dev/null || echo absent')
+check "/home kept across restarts, other writes gone" test "$out" = "kept
+absent"
+
+"$bulkhead" pause work
+check "pause" test "$("$bulkhead" prefs work state)" = paused
+"$bulkhead" unpause work
+check "unpause" test "$("$bulkhead" prefs work state)" = running
+"$bulkhead" kill work
+check "kill halts at once" test "$("$bulkhead" prefs work state)" = halted
+
+out=$("$bulkhead" run --disposable --template dvm sh -c 'hostname; echo x > /home/x')
+case "$out" in disp*) ok "disposable runs with a dispNNNN name" ;; *) not_ok "disposable runs with a dispNNNN name" "got '$out'" ;; esac
+check "disposable leaves nothing after its command exits" leftovers
+
+"$bulkhead" run --disposable --template dvm sleep 600 &
+cli=$!
+for _ in $(seq 100); do ls "$BULKHEAD_STATE_DIR/domains" | grep -q '^disp' && break; sleep 0.02; done
+sleep 0.3
+kill -KILL "$cli"; wait "$cli" 2>/dev/null
+for _ in $(seq 100); do leftovers 2>/dev/null && break; sleep 0.05; done
+check "disposable destroyed when its client is killed" leftovers
+
+# bulkheadd killed with SIGKILL at random moments of a disposable's life.
+bad=0
+for i in $(seq "$rounds"); do
+        "$bulkhead" run --disposable --template dvm sh -c 'sleep 0.05; echo done' >/dev/null 2>&1 &
+        cli=$!
+        sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
+        kill -KILL "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+        daemon_pid=
+        wait "$cli" 2>/dev/null
+        start_daemon || { bad=$((bad + 1)); break; }
+        if ! leftovers; then
+                echo "# round $i left something"
+                bad=$((bad + 1))
+        fi
+done
+check "SIGKILL of bulkheadd at random moments, $rounds rounds, leaves nothing" test "$bad" -eq 0
+
+# Twenty disposables at once.
+pids=()
+for i in $(seq 20); do
+        "$bulkhead" run --disposable --template dvm sh -c "echo \$(hostname) $i" >"$work/c$i.out" 2>&1 &
+        pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+names=$(cat "$work"/c*.out | awk '{print $1}' | sort -u | wc -l)
+check "20 concurrent disposables all ran, each in its own domain" test "$fails" -eq 0 -a "$names" -eq 20
+check "20 concurrent disposables left nothing" leftovers
+
+"$bulkhead" run nosuch true 2>"$work/err"
+rc=$?
+check "unknown domain: exit 3 and a message naming it" sh -c "[ $rc -eq 3 ] && grep -q nosuch '$work/err'"
+"$bulkhead" create work --template host 2>"$work/err"
+rc=$?
+check "duplicate name: exit 4" sh -c "[ $rc -eq 4 ] && grep -q work '$work/err'"
+"$bulkhead" create 'a/b' --template host 2>/dev/null
+rc1=$?
+"$bulkhead" create "$(printf 'bad\tname')" --template host 2>/dev/null
+rc2=$?
+check "names with / or control characters refused" test "$rc1" -eq 2 -a "$rc2" -eq 2
+
+# A damaged registry file: reported with file:line, skipped, kept as it was.
+stop_daemon
+printf 'version=1\nname=broken\nclass=nonsense\n' >"$BULKHEAD_STATE_DIR/domains/broken.conf"
+sum=$(sha256sum "$BULKHEAD_STATE_DIR/domains/broken.conf")
+start_daemon
+check "corrupt registry file reported with file:line and left untouched" sh -c \
+        "grep -q 'broken.conf:[0-9]' '$log' && [ \"\$(sha256sum '$BULKHEAD_STATE_DIR/domains/broken.conf')\" = '$sum' ] && '$bulkhead' ls | grep -q '^work '"
+
+[ "$failed" -eq 0 ]
