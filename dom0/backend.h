@@ -34,6 +34,11 @@ struct bh_start_spec {
         const char *agent_dir;
         /* Where the console (the domain's init's stdout and stderr) goes. */
         const char *console_log;
+        /* container: host directories bound read-only at the same path over
+         * the root (the `host` template's /usr), NULL-terminated; NULL for
+         * none.  A template's own files cannot ask for this: bulkheadd
+         * decides it from the registry.  xen ignores it. */
+        const char *const *host_ro_binds;
 };
 
 /* Inside a container domain. */
