@@ -1,1 +1,10 @@
-# agent/init.mk
+# agent/init.mk: bulkhead-init, PID 1 of a container domain (issue 3).
+# Installed with the other agent programs in $(agentdir), the directory
+# bulkheadd binds read-only at /run/bulkhead/agent in every domain; in the
+# build tree the same programs are in $(top_builddir)/agent.  Other agent
+# fragments add theirs with `agent_PROGRAMS += ...`.
+agentdir = $(pkglibexecdir)/agent
+agent_PROGRAMS = agent/bulkhead-init
+agent_bulkhead_init_SOURCES = agent/init.c
+agent_bulkhead_init_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0
+agent_bulkhead_init_LDADD = lib/libbulkhead.a

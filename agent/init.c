@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * bulkhead-init: PID 1 of a container domain.
+ *
+ *   bulkhead-init            keeps the agent (BH_AGENT_DIR/bulkhead-agent)
+ *                            running and reaps every orphan, until SIGTERM
+ *   bulkhead-init -- CMD...  runs CMD as the domain's only job and exits
+ *                            with its status (tests, benchmarks, one-shot
+ *                            disposables)
+ *
+ * On SIGTERM (also SIGINT: ctrl-alt-del in a pid namespace; SIGPWR) it sends
+ * SIGTERM to every process, waits up to STOP_TIMEOUT_MS for them to go,
+ * SIGKILLs the rest and exits: 0 in agent mode, the job's status in job mode.
+ * Outside a pid namespace (pid != 1) it acts as a child subreaper and only
+ * ever signals its own children's process groups, so running it by hand is
+ * safe.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "util.h"
+
+#define AGENT_PATH BH_AGENT_DIR "/bulkhead-agent"
+
+/* Programs get this long between SIGTERM and SIGKILL at shutdown: enough
+ * for an editor to save or a browser to write its session, short enough
+ * that stopping a domain never feels hung. */
+#define STOP_TIMEOUT_MS 3000
+/* Agent restarts back off from 100 ms to 10 s, so a crashing agent costs
+ * little, and a fixed agent (dom0 updated the agent dir) is picked up soon.
+ * An agent that ran 10 s counts as healthy and resets the back-off. */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 10000
+#define AGENT_STABLE_MS 10000
+
+static struct {
+        bool pid1;
+        char **job;        /* job mode: the command */
+        pid_t job_pid;
+        int job_status;    /* exit code, or 128 + signal */
+        bool job_done;
+        pid_t agent_pid;
+        int64_t agent_started, agent_next; /* ms, monotonic; agent_next 0: none due */
+        int64_t backoff;
+        bool agent_missing_logged;
+        bool stopping, killed;
+        int64_t stop_deadline;
+} st;
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* fork + exec with default signal state in a session of its own. */
+static pid_t spawn(char *const *argv, bool agent)
+{
+        pid_t pid = fork();
+        sigset_t none;
+
+        if (pid != 0)
+                return pid;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setsid();
+        if (agent) {
+                setenv("BULKHEAD_VCHAN_DIR", BH_DOMAIN_VCHAN_DIR, 1);
+                setenv("BULKHEAD_TRANSPORT", "socket", 1);
+                execv(argv[0], argv);
+        } else {
+                execvp(argv[0], argv);
+        }
+        int e = errno;
+        bh_log_errno(-e, "exec %s", argv[0]);
+        _exit(e == ENOENT ? 127 : 126);
+}
+
+static void agent_start(void)
+{
+        char *argv[] = { (char *)AGENT_PATH, NULL };
+
+        st.agent_next = 0;
+        if (access(AGENT_PATH, X_OK) < 0) {
+                /* Tests and bare domains have none; look again now and then
+                 * in case dom0 installs one. */
+                if (!st.agent_missing_logged)
+                        bh_log_errno(-errno, "no agent at %s, running without one", AGENT_PATH);
+                st.agent_missing_logged = true;
+                st.agent_next = now_ms() + BACKOFF_MAX_MS;
+                return;
+        }
+        st.agent_missing_logged = false;
+        st.agent_pid = spawn(argv, true);
+        if (st.agent_pid < 0) {
+                bh_log_errno(-errno, "fork for the agent");
+                st.agent_pid = 0;
+                st.agent_next = now_ms() + st.backoff;
+                return;
+        }
+        st.agent_started = now_ms();
+}
+
+static void agent_died(int status)
+{
+        int64_t t = now_ms();
+
+        st.agent_pid = 0;
+        if (st.stopping)
+                return;
+        if (t - st.agent_started >= AGENT_STABLE_MS)
+                st.backoff = BACKOFF_MIN_MS;
+        if (WIFSIGNALED(status))
+                bh_log_error("agent killed by signal %d, restarting in %lld ms", WTERMSIG(status),
+                             (long long)st.backoff);
+        else
+                bh_log_error("agent exited with status %d, restarting in %lld ms",
+                             WEXITSTATUS(status), (long long)st.backoff);
+        st.agent_next = t + st.backoff;
+        st.backoff = st.backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : st.backoff * 2;
+}
+
+static void signal_all(int sig)
+{
+        if (st.pid1) {
+                /* Everything in the namespace but us. */
+                kill(-1, sig);
+                return;
+        }
+        if (st.job_pid > 0 && !st.job_done)
+                kill(-st.job_pid, sig);
+        if (st.agent_pid > 0)
+                kill(-st.agent_pid, sig);
+}
+
+static void begin_stop(void)
+{
+        if (st.stopping)
+                return;
+        st.stopping = true;
+        st.agent_next = 0;
+        st.stop_deadline = now_ms() + STOP_TIMEOUT_MS;
+        signal_all(SIGTERM);
+        /* A stopped process would sit on its SIGTERM until the deadline. */
+        signal_all(SIGCONT);
+}
+
+/* Reaps what has exited; returns true once no child is left. */
+static bool reap(void)
+{
+        for (;;) {
+                int status;
+                pid_t pid = waitpid(-1, &status, WNOHANG);
+
+                if (pid < 0)
+                        return errno == ECHILD;
+                if (pid == 0)
+                        return false;
+                if (pid == st.job_pid && !st.job_done) {
+                        st.job_done = true;
+                        st.job_status = WIFEXITED(status) ? WEXITSTATUS(status)
+                                                          : 128 + WTERMSIG(status);
+                } else if (pid == st.agent_pid) {
+                        agent_died(status);
+                }
+        }
+}
+
+static int usage(void)
+{
+        fprintf(stderr, "usage: bulkhead-init [-- COMMAND [ARG...]]\n");
+        return 2;
+}
+
+int main(int argc, char **argv)
+{
+        sigset_t mask;
+        int sfd;
+
+        bh_log_init("bulkhead-init");
+        if (argc > 1) {
+                if (strcmp(argv[1], "--") != 0 || argc < 3)
+                        return usage();
+                st.job = argv + 2;
+        }
+        st.pid1 = getpid() == 1;
+        st.backoff = BACKOFF_MIN_MS;
+        if (!st.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+                bh_log_errno(-errno, "subreaper");
+
+        /* Blocked signals reach PID 1 even from outside its namespace (a
+         * handler-less PID 1 would drop them); signalfd reads them in order.
+         * The container backend execs us with this set blocked already, so
+         * a SIGTERM sent before this line is kept too. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGPWR);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return bh_log_errno(-errno, "signal mask"), 1;
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0)
+                return bh_log_errno(-errno, "signalfd"), 1;
+
+        if (st.job) {
+                st.job_pid = spawn(st.job, false);
+                if (st.job_pid < 0)
+                        return bh_log_errno(-errno, "fork"), 1;
+        } else {
+                agent_start();
+        }
+
+        for (;;) {
+                int64_t t = now_ms(), wait = -1;
+                struct signalfd_siginfo si;
+                struct pollfd p = { .fd = sfd, .events = POLLIN };
+
+                if (st.stopping)
+                        wait = st.killed ? -1 : (st.stop_deadline > t ? st.stop_deadline - t : 0);
+                else if (st.agent_next)
+                        wait = st.agent_next > t ? st.agent_next - t : 0;
+                if (poll(&p, 1, wait > INT32_MAX ? INT32_MAX : (int)wait) < 0 && errno != EINTR)
+                        return bh_log_errno(-errno, "poll"), 1;
+
+                while (read(sfd, &si, sizeof(si)) == sizeof(si))
+                        if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
+                            si.ssi_signo == SIGPWR)
+                                begin_stop();
+                bool none_left = reap();
+
+                if (st.job && st.job_done)
+                        begin_stop();
+                t = now_ms();
+                if (st.stopping) {
+                        if (none_left)
+                                return st.job ? st.job_status : 0;
+                        if (!st.killed && t >= st.stop_deadline) {
+                                bh_log_error("processes left %d ms after SIGTERM, killing them",
+                                             STOP_TIMEOUT_MS);
+                                signal_all(SIGKILL);
+                                st.killed = true;
+                        }
+                } else if (st.agent_next && t >= st.agent_next) {
+                        agent_start();
+                }
+        }
+}
