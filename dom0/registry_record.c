@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A domain record as text: checks, parsing and formatting.  No I/O. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kvfile.h"
+#include "registry.h"
+#include "util.h"
+
+/* The keys of version 1, in the order they are written. */
+enum field {
+        F_VERSION,
+        F_NAME,
+        F_CLASS,
+        F_LABEL,
+        F_TEMPLATE,
+        F_NETVM,
+        F_MEMORY,
+        F_VCPUS,
+        F_BACKEND,
+        F_PRELOAD,
+        F_CREATED,
+        F_STATE,
+        F_STARTED,
+        F_PID,
+        F_PID_STARTTIME,
+        F_DOMID,
+        F_COUNT,
+        F_NONE = -1,
+};
+
+static const char *const field_keys[F_COUNT] = {
+        [F_VERSION] = "version",
+        [F_NAME] = "name",
+        [F_CLASS] = "class",
+        [F_LABEL] = "label",
+        [F_TEMPLATE] = "template",
+        [F_NETVM] = "netvm",
+        [F_MEMORY] = "memory_mib",
+        [F_VCPUS] = "vcpus",
+        [F_BACKEND] = "backend",
+        [F_PRELOAD] = "preload",
+        [F_CREATED] = "created",
+        [F_STATE] = "state",
+        [F_STARTED] = "started",
+        [F_PID] = "pid",
+        [F_PID_STARTTIME] = "pid_starttime",
+        [F_DOMID] = "domid",
+};
+
+static const char *const backends[] = { "container", "xen" };
+
+void bh_domain_init(struct bh_domain *d)
+{
+        *d = (struct bh_domain){
+                .label = BH_LABEL_RED,
+                .memory_mib = BH_DEFAULT_MEMORY_MIB,
+                .vcpus = BH_DEFAULT_VCPUS,
+                .state = BH_STATE_HALTED,
+                .domid = -1,
+        };
+        snprintf(d->backend, sizeof(d->backend), "%s", BH_DEFAULT_BACKEND);
+}
+
+void bh_domain_set_halted(struct bh_domain *d)
+{
+        d->state = BH_STATE_HALTED;
+        d->started = 0;
+        d->pid = 0;
+        d->pid_starttime = 0;
+        d->domid = -1;
+}
+
+static int fail(char *err, size_t errlen, int *bad, enum field f, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+static int fail(char *err, size_t errlen, int *bad, enum field f, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (bad)
+                *bad = f;
+        if (err && errlen > 0) {
+                va_start(ap, fmt);
+                vsnprintf(err, errlen, fmt, ap);
+                va_end(ap);
+        }
+        return -EINVAL;
+}
+
+static bool str_terminated(const char *s, size_t size)
+{
+        return memchr(s, '\0', size) != NULL;
+}
+
+/* *bad names the field to blame, so the parser can point at its line. */
+static int validate(const struct bh_domain *d, int *bad, char *err, size_t errlen)
+{
+        char why[128];
+        bool known_backend = false;
+
+        if (!str_terminated(d->name, sizeof(d->name)) ||
+            !str_terminated(d->template_name, sizeof(d->template_name)) ||
+            !str_terminated(d->netvm, sizeof(d->netvm)) ||
+            !str_terminated(d->backend, sizeof(d->backend)))
+                return fail(err, errlen, bad, F_NONE, "a string field is not terminated");
+        if (bh_name_check(d->name, why, sizeof(why)) < 0)
+                return fail(err, errlen, bad, F_NAME, "name: %s", why);
+        if (!bh_class_to_string(d->klass))
+                return fail(err, errlen, bad, F_CLASS, "class %d unknown", (int)d->klass);
+        if (!bh_label_to_string(d->label))
+                return fail(err, errlen, bad, F_LABEL, "label %d unknown", (int)d->label);
+        if (!bh_state_to_string(d->state))
+                return fail(err, errlen, bad, F_STATE, "state %d unknown", (int)d->state);
+
+        if (d->klass == BH_CLASS_TEMPLATE) {
+                if (d->template_name[0])
+                        return fail(err, errlen, bad, F_TEMPLATE,
+                                    "template= must be empty for a domain of class template");
+        } else {
+                if (!d->template_name[0])
+                        return fail(err, errlen, bad, F_TEMPLATE,
+                                    "template= must name a domain for class %s",
+                                    bh_class_to_string(d->klass));
+                if (bh_name_check(d->template_name, why, sizeof(why)) < 0)
+                        return fail(err, errlen, bad, F_TEMPLATE, "template: %s", why);
+                if (strcmp(d->template_name, d->name) == 0)
+                        return fail(err, errlen, bad, F_TEMPLATE,
+                                    "template= names the domain itself");
+        }
+        if (d->netvm[0]) {
+                if (bh_name_check(d->netvm, why, sizeof(why)) < 0)
+                        return fail(err, errlen, bad, F_NETVM, "netvm: %s", why);
+                if (strcmp(d->netvm, d->name) == 0)
+                        return fail(err, errlen, bad, F_NETVM, "netvm= names the domain itself");
+        }
+
+        if (d->memory_mib < BH_MEMORY_MIN_MIB || d->memory_mib > BH_MEMORY_MAX_MIB)
+                return fail(err, errlen, bad, F_MEMORY, "memory_mib=%u out of range (%u..%u)",
+                            d->memory_mib, BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB);
+        if (d->vcpus < 1 || d->vcpus > BH_VCPUS_MAX)
+                return fail(err, errlen, bad, F_VCPUS, "vcpus=%u out of range (1..%d)", d->vcpus,
+                            BH_VCPUS_MAX);
+        for (size_t i = 0; i < ELEMENTSOF(backends); i++)
+                if (strcmp(d->backend, backends[i]) == 0)
+                        known_backend = true;
+        if (!known_backend)
+                return fail(err, errlen, bad, F_BACKEND,
+                            "backend must be 'container' or 'xen'");
+        if (d->preload > BH_PRELOAD_MAX)
+                return fail(err, errlen, bad, F_PRELOAD, "preload=%u out of range (0..%d)",
+                            d->preload, BH_PRELOAD_MAX);
+        if (d->preload > 0 && d->klass != BH_CLASS_DISPVM_TEMPLATE)
+                return fail(err, errlen, bad, F_PRELOAD,
+                            "preload= is only for class dispvm-template");
+        if (d->created < 0 || d->created > BH_TIME_MAX)
+                return fail(err, errlen, bad, F_CREATED, "created=%" PRId64 " out of range",
+                            d->created);
+        if (d->started < 0 || d->started > BH_TIME_MAX)
+                return fail(err, errlen, bad, F_STARTED, "started=%" PRId64 " out of range",
+                            d->started);
+        if (d->pid < 0 || d->pid > BH_PID_MAX)
+                return fail(err, errlen, bad, F_PID, "pid=%d out of range (0..%d)", (int)d->pid,
+                            BH_PID_MAX);
+        if (d->domid < -1 || d->domid > BH_DOMID_MAX)
+                return fail(err, errlen, bad, F_DOMID, "domid=%d out of range (-1..%d)", d->domid,
+                            BH_DOMID_MAX);
+        /* A halted record with a pid would send a restarted bulkheadd
+         * looking for a process that is not ours any more. */
+        if (d->state == BH_STATE_HALTED) {
+                if (d->pid != 0)
+                        return fail(err, errlen, bad, F_PID, "a halted domain has pid=0");
+                if (d->pid_starttime != 0)
+                        return fail(err, errlen, bad, F_PID_STARTTIME,
+                                    "a halted domain has pid_starttime=0");
+                if (d->started != 0)
+                        return fail(err, errlen, bad, F_STARTED, "a halted domain has started=0");
+                if (d->domid != -1)
+                        return fail(err, errlen, bad, F_DOMID, "a halted domain has domid=-1");
+        }
+        return 0;
+}
+
+int bh_domain_validate(const struct bh_domain *d, char *err, size_t errlen)
+{
+        return validate(d, NULL, err, errlen);
+}
+
+/* Strict decimal: digits only, no sign, no leading zero, no overflow. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+        uint64_t v = 0;
+
+        if (!*s || (s[0] == '0' && s[1]))
+                return -EINVAL;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *s - '0', &v))
+                        return -ERANGE;
+        }
+        if (v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+static int set_name(char *dst, size_t size, const char *value)
+{
+        if (strlen(value) >= size)
+                return -ENAMETOOLONG;
+        memcpy(dst, value, strlen(value) + 1);
+        return 0;
+}
+
+static int number_error(char *err, size_t errlen, struct bh_kv_reader *kv, const char *key,
+                        const char *value, int r)
+{
+        if (r == -ERANGE)
+                return bh_kv_error(err, errlen, kv->filename, kv->line, "%s=%s out of range", key,
+                                   value);
+        return bh_kv_error(err, errlen, kv->filename, kv->line,
+                           "%s=%s is not a decimal number", key, value);
+}
+
+int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename,
+                    struct bh_domain *ret, char *err, size_t errlen)
+{
+        struct bh_kv_reader kv;
+        struct bh_domain d = { .domid = -1 };
+        unsigned seen[F_COUNT] = { 0 };
+        char key[BH_KV_KEY_MAX + 1], value[BH_REGISTRY_MAX_LINE + 1];
+        int bad = F_NONE;
+        int r;
+
+        if (!filename)
+                filename = "(record)";
+        r = bh_kv_init(&kv, untrusted_text, len, filename, BH_REGISTRY_MAX_FILE,
+                       BH_REGISTRY_MAX_LINE, err, errlen);
+        if (r < 0)
+                return r;
+
+        while ((r = bh_kv_next(&kv, key, value, sizeof(value), err, errlen)) > 0) {
+                int f = F_NONE;
+                uint64_t u;
+
+                for (int i = 0; i < F_COUNT; i++)
+                        if (strcmp(key, field_keys[i]) == 0)
+                                f = i;
+                if (!seen[F_VERSION] && f != F_VERSION)
+                        return bh_kv_error(err, errlen, filename, kv.line,
+                                           "expected version=%d before any other key",
+                                           BH_REGISTRY_VERSION);
+                if (f == F_NONE)
+                        return bh_kv_error(err, errlen, filename, kv.line,
+                                           "unknown key '%s' (this bulkhead reads version %d)",
+                                           key, BH_REGISTRY_VERSION);
+                if (seen[f])
+                        return bh_kv_error(err, errlen, filename, kv.line,
+                                           "duplicate key '%s' (first on line %u)", key, seen[f]);
+                seen[f] = kv.line;
+
+                switch (f) {
+                case F_VERSION:
+                        r = parse_u64(value, UINT32_MAX, &u);
+                        if (r < 0)
+                                return number_error(err, errlen, &kv, key, value, r);
+                        if (u != BH_REGISTRY_VERSION)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "version %" PRIu64 " %s; this bulkhead reads version %d",
+                                                   u, u > BH_REGISTRY_VERSION ? "is newer" : "is unknown",
+                                                   BH_REGISTRY_VERSION);
+                        break;
+                case F_NAME:
+                case F_TEMPLATE:
+                case F_NETVM: {
+                        char *dst = f == F_NAME ? d.name : f == F_TEMPLATE ? d.template_name : d.netvm;
+
+                        /* Only length here; validate() checks the characters. */
+                        if (set_name(dst, BH_NAME_MAX + 1, value) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "%s= is longer than %d bytes", key, BH_NAME_MAX);
+                        break;
+                }
+                case F_BACKEND:
+                        if (set_name(d.backend, sizeof(d.backend), value) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "backend must be 'container' or 'xen'");
+                        break;
+                case F_CLASS:
+                        if (bh_class_from_string(value, &d.klass) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "class '%s' unknown (template, app, dispvm-template, disposable)",
+                                                   value);
+                        break;
+                case F_LABEL:
+                        if (bh_label_from_string(value, &d.label) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "label '%s' unknown (red, orange, yellow, green, gray, blue, purple, black)",
+                                                   value);
+                        break;
+                case F_STATE:
+                        if (bh_state_from_string(value, &d.state) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "state '%s' unknown (halted, running, paused)",
+                                                   value);
+                        break;
+                case F_MEMORY:
+                case F_VCPUS:
+                case F_PRELOAD:
+                        r = parse_u64(value, UINT_MAX, &u);
+                        if (r < 0)
+                                return number_error(err, errlen, &kv, key, value, r);
+                        *(f == F_MEMORY ? &d.memory_mib : f == F_VCPUS ? &d.vcpus : &d.preload) =
+                                (unsigned)u;
+                        break;
+                case F_CREATED:
+                case F_STARTED:
+                        r = parse_u64(value, INT64_MAX, &u);
+                        if (r < 0)
+                                return number_error(err, errlen, &kv, key, value, r);
+                        *(f == F_CREATED ? &d.created : &d.started) = (int64_t)u;
+                        break;
+                case F_PID:
+                        r = parse_u64(value, INT_MAX, &u);
+                        if (r < 0)
+                                return number_error(err, errlen, &kv, key, value, r);
+                        d.pid = (pid_t)u;
+                        break;
+                case F_PID_STARTTIME:
+                        r = parse_u64(value, UINT64_MAX, &u);
+                        if (r < 0)
+                                return number_error(err, errlen, &kv, key, value, r);
+                        d.pid_starttime = u;
+                        break;
+                case F_DOMID:
+                        if (strcmp(value, "-1") == 0) {
+                                d.domid = -1;
+                                break;
+                        }
+                        r = parse_u64(value, INT_MAX, &u);
+                        if (r < 0)
+                                return number_error(err, errlen, &kv, key, value, r);
+                        d.domid = (int)u;
+                        break;
+                }
+        }
+        if (r < 0)
+                return r;
+
+        for (int i = 0; i < F_COUNT; i++)
+                if (!seen[i])
+                        return bh_kv_error(err, errlen, filename, kv.line,
+                                           "missing key '%s' (truncated file?)", field_keys[i]);
+
+        {
+                char why[BH_REGISTRY_ERR_MAX / 2];
+
+                if (validate(&d, &bad, why, sizeof(why)) < 0)
+                        return bh_kv_error(err, errlen, filename,
+                                           bad == F_NONE ? 0 : seen[bad], "%s", why);
+        }
+        *ret = d;
+        return 0;
+}
+
+int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *ret_len,
+                     char *err, size_t errlen)
+{
+        int r, n;
+
+        r = validate(d, NULL, err, errlen);
+        if (r < 0)
+                return r;
+        n = snprintf(buf, size,
+                     "# bulkhead domain record (docs/registry.md); bulkheadd rewrites it\n"
+                     "version=%d\n"
+                     "name=%s\n"
+                     "class=%s\n"
+                     "label=%s\n"
+                     "template=%s\n"
+                     "netvm=%s\n"
+                     "memory_mib=%u\n"
+                     "vcpus=%u\n"
+                     "backend=%s\n"
+                     "preload=%u\n"
+                     "created=%" PRId64 "\n"
+                     "state=%s\n"
+                     "started=%" PRId64 "\n"
+                     "pid=%d\n"
+                     "pid_starttime=%" PRIu64 "\n"
+                     "domid=%d\n",
+                     BH_REGISTRY_VERSION, d->name, bh_class_to_string(d->klass),
+                     bh_label_to_string(d->label), d->template_name, d->netvm, d->memory_mib,
+                     d->vcpus, d->backend, d->preload, d->created, bh_state_to_string(d->state),
+                     d->started, (int)d->pid, d->pid_starttime, d->domid);
+        if (n < 0)
+                return -EINVAL;
+        if ((size_t)n >= size) {
+                if (err && errlen)
+                        snprintf(err, errlen, "record needs %d bytes, buffer has %zu", n + 1, size);
+                return -ENOSPC;
+        }
+        *ret_len = (size_t)n;
+        return 0;
+}
