@@ -79,6 +79,10 @@ char *bh_template_root_path(const char *state_dir, const char *name)
         unsigned v;
         char *s;
 
+        /* Never build a path from a bad name; a start on this one fails
+         * with ENOENT like any missing template. */
+        if (bh_name_check(name, NULL, 0) < 0)
+                name = ".invalid-name";
         if (tfd >= 0 && current_version(tfd, &v) == 0) {
                 if (asprintf(&s, "%s/templates/%s/v%u/root", state_dir, name, v) < 0)
                         return NULL;

@@ -378,6 +378,10 @@ static void test_host_prepare_installs_once_and_versions_switch(void **state)
         assert_int_equal(bh_template_remove(f->tmp, "host"), 0);
         assert_int_equal(access(tdir, F_OK), -1);
         assert_int_equal(bh_template_host_prepare(f->tmp, "a/b"), -EINVAL);
+        root = bh_template_root_path(f->tmp, "../../etc");
+        assert_null(strstr(root, "etc"));
+        assert_non_null(strstr(root, "/templates/.invalid-name/"));
+        free(root);
 }
 
 static void test_host_prepare_refuses_an_image_template_of_that_name(void **state)
