@@ -463,16 +463,25 @@ int bh_container_start(const struct bh_start_spec *spec, const char *const *init
         }
         if (priv && (r = make_mounts(&plan, pid, base, c.fds, &present, &step)) < 0)
                 goto fail;
-        if ((r = bh_ct_cgroup_enter_v1(&c.cg, pid)) < 0) {
-                step = "cgroup v1";
-                goto fail;
-        }
         if ((r = send_go(c.sock[0], c.fds, present)) < 0) {
                 step = "handing mounts over";
                 goto fail;
         }
         for (int i = 0; i < CT_FD_COUNT; i++)
                 bh_closep(&c.fds[i]);
+        /* cgroup v1 moves wait for an RCU grace period (milliseconds): done
+         * while the child mounts, which it does outside its limits for as
+         * long. */
+        if ((r = bh_ct_cgroup_enter_v1(&c.cg, pid)) < 0) {
+                step = "cgroup v1";
+                goto fail;
+        }
+        struct ct_go cg = { .magic = CT_CG_MAGIC };
+        if (send(c.sock[0], &cg, sizeof(cg), MSG_NOSIGNAL) != sizeof(cg)) {
+                r = -errno;
+                step = "handing cgroups over";
+                goto fail;
+        }
         if ((r = wait_exec(c.sock[0], &err)) < 0) {
                 step = err.step;
                 goto fail;
@@ -737,6 +746,11 @@ static int ct_available(void)
 
         if (access("/proc/self/ns/user", F_OK) < 0)
                 return -EOPNOTSUPP;
+        /* The one-time work (seccomp program, cgroup probe) happens here,
+         * not in the first start. */
+        if (bh_ct_confine_prepare() < 0)
+                return -EOPNOTSUPP;
+        bh_ct_cgroup_probe();
         if (bh_ct_privileged())
                 return 0;
         /* Debian's switch for unprivileged user namespaces, where present. */

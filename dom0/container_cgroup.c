@@ -197,6 +197,11 @@ static void probe(void)
                 bh_log_info("container: no cgroup pids controller: domains run without a task limit");
 }
 
+void bh_ct_cgroup_probe(void)
+{
+        probe();
+}
+
 static bool populated(const char *dir)
 {
         char path[PATH_MAX], buf[64];

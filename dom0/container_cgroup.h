@@ -26,6 +26,10 @@ struct bh_ct_cgroup {
         char *v1_pids;
 };
 
+/* Finds what the host offers (once per process; the other calls do it on
+ * first use) and logs, once, what it does not. */
+void bh_ct_cgroup_probe(void);
+
 /* Makes the domain's cgroups and writes their limits (memory_mib 0: no
  * memory limit).  -EBUSY if a cgroup of that name still holds processes;
  * other failures leave cg partly or wholly empty and return 0. */

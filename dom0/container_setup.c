@@ -105,6 +105,20 @@ static void recv_go(struct ct_plan *p)
         }
 }
 
+static void wait_cgroups(struct ct_plan *p)
+{
+        struct ct_go cg;
+        ssize_t n;
+
+        do
+                n = recv(p->sync_fd, &cg, sizeof(cg), 0);
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                _exit(127);
+        if (n != sizeof(cg) || cg.magic != CT_CG_MAGIC)
+                fail(p, n < 0 ? -errno : -EPROTO, "waiting for cgroups");
+}
+
 uint64_t bh_ct_fd_attrs(const struct ct_plan *p, int slot)
 {
         switch (slot) {
@@ -320,10 +334,6 @@ void bh_ct_child(struct ct_plan *p)
                 fail(p, -errno, "setgroups");
         if (setresuid(0, 0, 0) < 0)
                 fail(p, -errno, "setresuid");
-        /* Now, not in clone3: the namespace's root is the cgroup we are in
-         * after the parent placed us (clone3 would take the parent's). */
-        if (unshare(CLONE_NEWCGROUP) < 0)
-                fail(p, -errno, "cgroup namespace");
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 fail(p, -errno, "private mounts");
         if (!p->privileged)
@@ -395,6 +405,11 @@ void bh_ct_child(struct ct_plan *p)
                 move_to(p, p->fds[CT_FD_BIND0 + i], target);
         }
 
+        /* Now, not in clone3: the namespace's root is the cgroup we are in
+         * once the parent has placed us (clone3 would take the parent's). */
+        wait_cgroups(p);
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                fail(p, -errno, "cgroup namespace");
         if (sethostname(p->name, strlen(p->name)) < 0)
                 fail(p, -errno, "hostname");
         loopback_up(p);

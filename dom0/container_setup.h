@@ -49,12 +49,16 @@ struct ct_plan {
         int fds[CT_FD_COUNT]; /* filled in the child from the "go" message */
 };
 
-/* Parent → child: the mounts are ready (and the uid/gid maps written). */
+/* Parent → child: the mounts are ready (and the uid/gid maps written);
+ * then, with magic CT_CG_MAGIC and no descriptors, the child is in all its
+ * cgroups.  The second message lets the parent's slow cgroup v1 moves run
+ * while the child mounts. */
 struct ct_go {
         uint32_t magic;
         uint32_t present; /* bit i: fds[i] travels in the message, in order */
 };
 #define CT_GO_MAGIC 0x62686374u /* "bhct" */
+#define CT_CG_MAGIC 0x62686367u /* "bhcg" */
 
 /* Child → parent, only on failure; success is the end of file that exec
  * makes of the close-on-exec socket. */
