@@ -290,9 +290,13 @@ __attribute__((noreturn)) static void setup_stdio_and_exec(struct ct_plan *p)
         if (dup3(sync, 3, O_CLOEXEC) < 0)
                 fail(p, -errno, "dup");
         p->sync_fd = 3;
-        /* Nothing of the starting process may reach the domain. */
+        /* Nothing of the starting process may reach the domain: not its
+         * descriptors, and not its controlling terminal, which /dev/tty
+         * would otherwise open (TIOCSTI into a dom0 shell). */
         if (close_range(4, ~0u, 0) < 0)
                 fail(p, -errno, "close descriptors");
+        if (setsid() < 0)
+                fail(p, -errno, "new session");
 
         /* Dispositions and the mask survive exec.  init starts from default
          * dispositions, but with the signals it waits for already blocked:

@@ -114,6 +114,19 @@ check "seccomp_denies_dangerous_syscalls" "$inside" "$want"
 outside=$("$probe" | grep -E '^(open_tree|unshare_user|clone3)=' | tr '\n' ' ')
 check "same_syscalls_work_outside" "$outside" "open_tree=ok unshare_user=ok clone3=ok "
 
+# 9b: init has a session of its own and no controlling terminal, even when
+# the starting process has one (script(1) gives domain-run a pty).
+if command -v script >/dev/null; then
+        mkdir -p "$T/vol-t" "$T/vchan-t"
+        script -qec "$run --name ${prefix}t --class disposable --root $T/tmpl --bind /usr \
+                --volatile $T/vol-t --vchan $T/vchan-t --agent $T/agent --console $T/console-t \
+                -- /bin/sh -c 'cut -d\" \" -f6,7 /proc/1/stat; (: < /dev/tty) 2>/dev/null && echo has-tty'" \
+                /dev/null >/dev/null 2>>"$T/stderr" </dev/null
+        check "no_controlling_terminal" "$(cat "$T/console-t" 2>/dev/null)" "1 0"
+else
+        skip "no_controlling_terminal" "no script(1)"
+fi
+
 # 10: the hostname is the domain's name.
 out=$(dom h app -- /bin/sh -c 'hostname; cat /proc/sys/kernel/hostname')
 check "hostname_is_domain_name" "$(echo $out)" "${prefix}h ${prefix}h"
