@@ -47,7 +47,7 @@ tests_container_test_container_lifecycle_LDADD = $(BH_CONTAINER_LIBS) $(CMOCKA_L
 TESTS += \
 	tests/container/test_container_lifecycle \
 	tests/container/isolation.sh
-EXTRA_DIST += tests/container/isolation.sh
+EXTRA_DIST += tests/container/isolation.sh docs/container-backend.md
 
 # Start latency next to bwrap, and an idle domain's memory (not run by make
 # check; docs/container-backend.md has the figures).
