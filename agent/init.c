@@ -199,6 +199,10 @@ int main(int argc, char **argv)
         }
         st.pid1 = getpid() == 1;
         st.backoff = BACKOFF_MIN_MS;
+        /* The container backend kills a domain whose start did not finish
+         * when bulkheadd dies; once running, a domain outlives bulkheadd
+         * (a restarted one attaches to it). */
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         if (!st.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
                 bh_log_errno(-errno, "subreaper");
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -322,6 +323,10 @@ void bh_ct_child(struct ct_plan *p)
 {
         int home = -1, proc, fs, nodes[ELEMENTSOF(dev_nodes)];
 
+        /* A domain whose start never returned would run untracked: until
+         * init clears it, the starting process's death kills us (and if it
+         * died before this line, the socket's end of file does). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         for (int i = 0; i < CT_FD_COUNT; i++)
                 p->fds[i] = -1;
         recv_go(p);
