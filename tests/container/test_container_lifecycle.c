@@ -568,6 +568,46 @@ static void test_domains_get_distinct_id_ranges(void **state)
         dom_destroy_and_check(&b);
 }
 
+static void test_stale_id_claim_is_taken_over(void **state)
+{
+        struct dom m;
+        uint32_t base, again;
+        char claim[128], text[128];
+
+        (void)state;
+        NEED_ROOT();
+        dom_init(&m, "none", BH_CLASS_APP);
+        assert_int_equal(dom_start(&m, NULL), 0);
+        assert_int_equal(bh_ct_idmap_lookup(m.d.name, &base), 0);
+        dom_destroy_and_check(&m);
+        /* A claim on the same slot whose owner is gone (a crashed bulkheadd:
+         * pid 1 never has this start time). */
+        snprintf(claim, sizeof(claim), BH_CT_RUN_DIR "/idmap/%u",
+                 (base - BH_CT_ID_FIRST) / BH_CT_ID_RANGE);
+        assert_int_equal(fx_write(claim, "1 1 ghost\n", 0600), 0);
+        assert_int_equal(mkdir(m.vol, 0700), 0);
+        assert_int_equal(dom_start(&m, NULL), 0);
+        assert_int_equal(bh_ct_idmap_lookup(m.d.name, &again), 0);
+        assert_int_equal(again, base);
+        read_file(claim, text, sizeof(text));
+        assert_null(strstr(text, "ghost"));
+        dom_destroy_and_check(&m);
+
+        /* A live claim of another name on the slot: the next one is used. */
+        uint64_t st;
+        assert_int_equal(bh_ct_proc_starttime(getpid(), &st), 0);
+        snprintf(text, sizeof(text), "%d %llu other\n", (int)getpid(), (unsigned long long)st);
+        assert_int_equal(fx_write(claim, text, 0600), 0);
+        assert_int_equal(mkdir(m.vol, 0700), 0);
+        assert_int_equal(dom_start(&m, NULL), 0);
+        assert_int_equal(bh_ct_idmap_lookup(m.d.name, &again), 0);
+        assert_int_not_equal(again, base);
+        dom_destroy_and_check(&m);
+        read_file(claim, text, sizeof(text));
+        assert_non_null(strstr(text, "other"));
+        unlink(claim);
+}
+
 static void test_template_domain_writes_its_root(void **state)
 {
         static const char *const args[] = { "--", "/bin/sh", "-c", "echo kept > /etc/installed", NULL };
@@ -609,6 +649,7 @@ int main(void)
                 cmocka_unit_test_teardown(test_failed_start_reports_and_leaves_nothing, destroy_leftovers),
                 cmocka_unit_test_teardown(test_destroy_twice_is_safe, destroy_leftovers),
                 cmocka_unit_test_teardown(test_domains_get_distinct_id_ranges, destroy_leftovers),
+                cmocka_unit_test_teardown(test_stale_id_claim_is_taken_over, destroy_leftovers),
                 cmocka_unit_test_teardown(test_template_domain_writes_its_root, destroy_leftovers),
         };
 
