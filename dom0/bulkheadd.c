@@ -255,12 +255,9 @@ int main(int argc, char **argv)
                         dm.agent_dir = strdup(optarg);
                         break;
                 case 'b':
+                        /* The xen backend joins here when it exists. */
                         if (strcmp(optarg, "container") == 0)
                                 dm.backend = &bh_backend_container;
-#if HAVE_XEN
-                        else if (strcmp(optarg, "xen") == 0)
-                                dm.backend = &bh_backend_xen;
-#endif
                         else {
                                 bh_log_error("unknown backend '%s'", optarg);
                                 return 2;
@@ -285,14 +282,14 @@ int main(int argc, char **argv)
                 bh_log_errno(r, "creating %s and %s", dm.runtime_dir, dm.state_dir);
                 return 1;
         }
-        {
-                _cleanup_free_ char *reg = path_registry_dir(&dm);
-                if (!reg || mkdir_p(reg, 0700) < 0)
-                        return 1;
-        }
         lock = open_lock(&dm);
         if (lock < 0)
                 return 1;
+        r = bh_registry_open(dm.state_dir, &dm.reg);
+        if (r < 0) {
+                bh_log_errno(r, "registry in %s", dm.state_dir);
+                return 1;
+        }
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -320,5 +317,23 @@ int main(int argc, char **argv)
                 if (path)
                         unlink(path);
         }
+        while (dm.clients) {
+                struct client *cl = dm.clients;
+                dm.clients = cl->next;
+                close(cl->fd);
+                free(cl);
+        }
+        while (dm.doms) {
+                struct dom_rt *d = dm.doms;
+                dm.doms = d->next;
+                if (d->inst.death_fd >= 0)
+                        close(d->inst.death_fd);
+                free(d);
+        }
+        bh_registry_close(dm.reg);
+        close(dm.listen_fd);
+        free(dm.state_dir);
+        free(dm.runtime_dir);
+        free(dm.agent_dir);
         return r < 0 ? 1 : 0;
 }

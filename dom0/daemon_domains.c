@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "registry.h"
+#include "template_host.h"
 #include "util.h"
 
 /* How long a preloaded disposable may take to bring its agent up. */
@@ -151,6 +152,8 @@ int dom_remove(struct daemon *dm, struct dom_rt *r)
 /* Everything a start or destroy needs, derived from the registry. */
 struct spec_paths {
         char *root, *private_dir, *private_lower, *volatile_dir, *vchan_dir, *console;
+        struct bh_template_conf tconf;
+        const char *ro_binds[2];
 };
 
 static void spec_paths_free(struct spec_paths *p)
@@ -183,6 +186,19 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
         if (!dom_find(dm, tmpl))
                 return -ENOENT;
         p->root = path_template_root(dm, tmpl);
+        {
+                char err[256];
+                int e = bh_template_conf_load(dm->state_dir, tmpl, &p->tconf, NULL, err, sizeof(err));
+                if (e < 0) {
+                        bh_log_error("domain %s: template %s: %s", r->d.name, tmpl,
+                                     e == -ENOENT ? "not built" : err);
+                        return e;
+                }
+                /* Only the template's own record, written by bulkheadd,
+                 * decides what of dom0 a domain sees. */
+                if (p->tconf.kind == BH_TEMPLATE_HOST && p->tconf.usr_bind[0])
+                        p->ro_binds[0] = p->tconf.usr_bind;
+        }
         p->volatile_dir = path_volatile(dm, r->d.name);
         p->vchan_dir = path_vchan(dm, r->d.name);
         p->console = path_console(dm, r->d.name);
@@ -197,6 +213,7 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
                 .vchan_dir = p->vchan_dir,
                 .agent_dir = dm->agent_dir,
                 .console_log = p->console,
+                .host_ro_binds = p->ro_binds[0] ? p->ro_binds : NULL,
         };
         return 0;
 }
@@ -383,10 +400,15 @@ int dom_reconcile(struct daemon *dm)
 
 static int disp_name(struct daemon *dm, char *name, size_t len)
 {
-        unsigned start = (unsigned)(getpid() ^ time(NULL)) % DISP_NUMBERS;
+        /* Numbers go round rather than being reused at once, so a log line
+         * about dispN names one task, not whichever came after it. */
+        static unsigned next;
 
+        if (!next)
+                next = (unsigned)(getpid() ^ time(NULL)) % DISP_NUMBERS;
         for (unsigned i = 0; i < DISP_NUMBERS; i++) {
-                snprintf(name, len, "disp%u", (start + i) % DISP_NUMBERS + 1);
+                snprintf(name, len, "disp%u", next % DISP_NUMBERS + 1);
+                next++;
                 if (!dom_find(dm, name))
                         return 0;
         }

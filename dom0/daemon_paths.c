@@ -21,18 +21,12 @@
 #include "template_host.h"
 #include "util.h"
 
-static char *join(const char *fmt, const char *a, const char *b)
-{
-        char *s;
-
-        if (asprintf(&s, fmt, a, b) < 0)
-                return NULL;
-        return s;
-}
-
 char *path_registry_dir(struct daemon *dm)
 {
-        return join("%s/domains%s", dm->state_dir, "");
+        char *s;
+        if (asprintf(&s, "%s/domains", dm->state_dir) < 0)
+                return NULL;
+        return s;
 }
 
 char *path_template_root(struct daemon *dm, const char *template_name)
@@ -42,27 +36,42 @@ char *path_template_root(struct daemon *dm, const char *template_name)
 
 char *path_private(struct daemon *dm, const char *name)
 {
-        return join("%s/volumes/%s/private", dm->state_dir, name);
+        char *s;
+        if (asprintf(&s, "%s/volumes/%s/private", dm->state_dir, name) < 0)
+                return NULL;
+        return s;
 }
 
 char *path_volatile(struct daemon *dm, const char *name)
 {
-        return join("%s/volatile/%s", dm->state_dir, name);
+        char *s;
+        if (asprintf(&s, "%s/volatile/%s", dm->state_dir, name) < 0)
+                return NULL;
+        return s;
 }
 
 char *path_vchan(struct daemon *dm, const char *name)
 {
-        return join("%s/vchan/%s", dm->runtime_dir, name);
+        char *s;
+        if (asprintf(&s, "%s/vchan/%s", dm->runtime_dir, name) < 0)
+                return NULL;
+        return s;
 }
 
 char *path_console(struct daemon *dm, const char *name)
 {
-        return join("%s/logs/%s.log", dm->state_dir, name);
+        char *s;
+        if (asprintf(&s, "%s/logs/%s.log", dm->state_dir, name) < 0)
+                return NULL;
+        return s;
 }
 
 char *path_socket(const char *runtime_dir)
 {
-        return join("%s/bulkheadd.sock%s", runtime_dir, "");
+        char *s;
+        if (asprintf(&s, "%s/bulkheadd.sock", runtime_dir) < 0)
+                return NULL;
+        return s;
 }
 
 int mkdir_p(const char *path, mode_t mode)

@@ -31,8 +31,9 @@ log="$work/bulkheadd.log"
 start_daemon() {
         "$bulkheadd" --agent-dir "$agents" >>"$log" 2>&1 &
         daemon_pid=$!
+        # Ready once it answers: a dead daemon's socket may still be there.
         for _ in $(seq 200); do
-                [ -S "$BULKHEAD_RUNTIME_DIR/bulkheadd.sock" ] && return 0
+                "$bulkhead" ls >/dev/null 2>&1 && return 0
                 kill -0 "$daemon_pid" 2>/dev/null || break
                 sleep 0.02
         done
@@ -136,6 +137,7 @@ for i in $(seq 20); do
 done
 fails=0
 for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+[ "$fails" -eq 0 ] || head -3 "$work"/c*.out | sed 's/^/# /' 
 names=$(cat "$work"/c*.out | awk '{print $1}' | sort -u | wc -l)
 check "20 concurrent disposables all ran, each in its own domain" test "$fails" -eq 0 -a "$names" -eq 20
 check "20 concurrent disposables left nothing" leftovers
