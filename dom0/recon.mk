@@ -1,1 +1,41 @@
 # bulkhead recon (issue: audit a machine's virtualization): targets added here
+
+# The logic, as a library the program, the unit tests and the fuzz target share.
+noinst_LIBRARIES += dom0/librecon.a
+dom0_librecon_a_SOURCES = \
+	dom0/recon.h \
+	dom0/recon_limits.h \
+	dom0/recon_tables.h \
+	dom0/recon_tables.c \
+	dom0/recon_evidence.c \
+	dom0/recon_parse.h \
+	dom0/recon_parse.c \
+	dom0/recon_cpuid.h \
+	dom0/recon_cpuid.c \
+	dom0/recon_json.h \
+	dom0/recon_json.c \
+	dom0/recon_verdict.c \
+	dom0/recon_source.h \
+	dom0/recon_source.c \
+	dom0/recon_probe.h \
+	dom0/recon_probe.c \
+	dom0/recon_probe_vm.c \
+	dom0/recon_probe_ct.c \
+	dom0/recon_probe_hw.c \
+	dom0/recon_xen.c \
+	dom0/recon_report.c
+dom0_librecon_a_CFLAGS = $(AM_CFLAGS)
+if HAVE_XEN
+dom0_librecon_a_CFLAGS += $(XEN_CFLAGS)
+endif
+# libxl and its logger, for the dom0 readiness check.
+RECON_LIBS = dom0/librecon.a lib/libbulkhead.a
+if HAVE_XEN
+RECON_LIBS += $(XEN_LIBS)
+endif
+
+bin_PROGRAMS += dom0/bulkhead-recon
+dom0_bulkhead_recon_SOURCES = dom0/recon_main.c
+dom0_bulkhead_recon_LDADD = $(RECON_LIBS)
+
+dist_man_MANS += man/bulkhead-recon.1
