@@ -39,3 +39,28 @@ dom0_bulkhead_recon_SOURCES = dom0/recon_main.c
 dom0_bulkhead_recon_LDADD = $(RECON_LIBS)
 
 dist_man_MANS += man/bulkhead-recon.1
+
+# Unit tests of the pure modules.
+RECON_UNIT_TESTS = \
+	tests/recon/test_recon_parse \
+	tests/recon/test_recon_cpuid \
+	tests/recon/test_recon_json \
+	tests/recon/test_recon_verdict
+check_PROGRAMS += $(RECON_UNIT_TESTS)
+TESTS += $(RECON_UNIT_TESTS)
+
+tests_recon_test_recon_parse_SOURCES = tests/recon/test_recon_parse.c
+tests_recon_test_recon_parse_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/dom0
+tests_recon_test_recon_parse_LDADD = $(RECON_LIBS) $(CMOCKA_LIBS)
+
+tests_recon_test_recon_cpuid_SOURCES = tests/recon/test_recon_cpuid.c
+tests_recon_test_recon_cpuid_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/dom0
+tests_recon_test_recon_cpuid_LDADD = $(RECON_LIBS) $(CMOCKA_LIBS)
+
+tests_recon_test_recon_json_SOURCES = tests/recon/test_recon_json.c
+tests_recon_test_recon_json_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/dom0
+tests_recon_test_recon_json_LDADD = $(RECON_LIBS) $(CMOCKA_LIBS)
+
+tests_recon_test_recon_verdict_SOURCES = tests/recon/test_recon_verdict.c
+tests_recon_test_recon_verdict_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/dom0
+tests_recon_test_recon_verdict_LDADD = $(RECON_LIBS) $(CMOCKA_LIBS)
