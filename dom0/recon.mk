@@ -64,3 +64,24 @@ tests_recon_test_recon_json_LDADD = $(RECON_LIBS) $(CMOCKA_LIBS)
 tests_recon_test_recon_verdict_SOURCES = tests/recon/test_recon_verdict.c
 tests_recon_test_recon_verdict_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/dom0
 tests_recon_test_recon_verdict_LDADD = $(RECON_LIBS) $(CMOCKA_LIBS)
+
+# The parsers under libFuzzer (--enable-fuzz), and replayed by make check
+# through tests/fuzz/standalone.c on the seed corpus plus random inputs.
+check_PROGRAMS += tests/recon/replay_recon_parse
+tests_recon_replay_recon_parse_SOURCES = tests/recon/fuzz_recon_parse.c tests/fuzz/standalone.c
+tests_recon_replay_recon_parse_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/dom0
+tests_recon_replay_recon_parse_LDADD = $(RECON_LIBS)
+TESTS += tests/recon/replay.sh
+EXTRA_DIST += tests/recon/replay.sh tests/recon/corpus
+
+# The pure modules are compiled into the fuzzer itself so libFuzzer's
+# coverage instrumentation sees them.  tests/fuzz/run finds it by its name.
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_recon_parse
+tests_fuzz_fuzz_recon_parse_SOURCES = tests/recon/fuzz_recon_parse.c \
+	dom0/recon_parse.c dom0/recon_cpuid.c dom0/recon_json.c dom0/recon_tables.c \
+	dom0/recon_verdict.c dom0/recon_evidence.c
+tests_fuzz_fuzz_recon_parse_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/dom0 -fsanitize=fuzzer
+tests_fuzz_fuzz_recon_parse_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_recon_parse_LDADD = lib/libbulkhead.a
+endif
