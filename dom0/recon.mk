@@ -65,6 +65,12 @@ tests_recon_test_recon_verdict_SOURCES = tests/recon/test_recon_verdict.c
 tests_recon_test_recon_verdict_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/dom0
 tests_recon_test_recon_verdict_LDADD = $(RECON_LIBS) $(CMOCKA_LIBS)
 
+# The program against the fixture trees (one per platform), and on this
+# machine beside systemd-detect-virt and virt-what.  Both speak TAP.
+TESTS += tests/recon/fixtures.sh tests/recon/live.sh
+EXTRA_DIST += tests/recon/fixtures.sh tests/recon/live.sh tests/recon/check.py \
+	tests/recon/fixtures
+
 # The parsers under libFuzzer (--enable-fuzz), and replayed by make check
 # through tests/fuzz/standalone.c on the seed corpus plus random inputs.
 check_PROGRAMS += tests/recon/replay_recon_parse
