@@ -22,7 +22,8 @@ void recon_unreadable(struct recon_probe *p, const char *what, int err)
                 else
                         recon_root_note(p->r, "%s", what);
         } else {
-                recon_note(p->r, "%s: %s", what, strerror(-err));
+                /* recon_read() refuses what is not a regular file with -EINVAL. */
+                recon_note(p->r, "%s: %s", what, err == -EINVAL ? "not a regular file" : strerror(-err));
         }
 }
 
