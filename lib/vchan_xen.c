@@ -69,11 +69,6 @@ _Static_assert(BH_SHBUF_DESC_MAX ==
                                sizeof(uint32_t) * (BH_SHBUF_MAX_BYTES / BH_SHBUF_PAGE_SIZE),
                "BH_SHBUF_DESC_MAX matches the Xen descriptor");
 
-enum {
-        WATCH_CONNECT = 1, /* the server's xenstore entries */
-        WATCH_RELEASE = 2, /* @releaseDomain: some domain died */
-};
-
 /* Grant handles shared by a channel and the buffers made through it, so a
  * buffer can outlive its channel. */
 struct xen_grants {
@@ -93,11 +88,15 @@ struct xen_vchan {
         bool connect_failed_logged;
         int epfd;
         struct xs_handle *xs; /* watches; NULL once none is needed */
-        bool watching_connect;
         bool watching_release;
         char path[64]; /* libxenvchan appends to it in a 64-byte buffer */
         struct xen_grants *grants;
 };
+
+/* libxenvchan builds "<path>/event-channel" in a 64-byte buffer and
+ * truncates silently; the longest path our domain ids and ports make fits. */
+_Static_assert(sizeof("/local/domain/32751/data/vchan/32751/2147483647/event-channel") <= 64,
+               "vchan xenstore paths fit libxenvchan's buffer");
 
 struct xen_shbuf {
         struct xen_grants *grants;
@@ -446,7 +445,6 @@ static int xen_client_init_async(struct bh_vchan *v, const struct bh_vchan_addr 
         }
         if (!xs_watch(x->xs, x->path, "connect"))
                 return XLOG_ERRNO(x, neg_errno(), "cannot watch %s", x->path);
-        x->watching_connect = true;
         v->priv = TAKE_PTR(x);
         return 0;
 }
@@ -474,6 +472,7 @@ static bool xen_server_published(struct xen_vchan *x)
 static int xen_connect_finish(struct bh_vchan *v)
 {
         struct xen_vchan *x = v->priv;
+        struct libxenvchan *ctrl;
         int r;
 
         if (x->ctrl)
@@ -482,12 +481,12 @@ static int xen_connect_finish(struct bh_vchan *v)
         if (r < 0)
                 return r;
         if (x->peer_dead)
-                return XLOG_ERRNO(x, -EPIPE, "peer domain died before the channel connected");
+                return XLOG_ERRNO(x, -EPIPE, "peer domain is gone, giving up connecting");
         if (!xen_server_published(x))
                 return -EAGAIN;
 
-        x->ctrl = libxenvchan_client_init(&xen_logger, x->peer_domid, x->path);
-        if (!x->ctrl) {
+        ctrl = libxenvchan_client_init(&xen_logger, x->peer_domid, x->path);
+        if (!ctrl) {
                 /*
                  * Entries left behind by a server that was killed (it could
                  * not remove them) name a grant that is gone.  A restarted
@@ -500,18 +499,20 @@ static int xen_connect_finish(struct bh_vchan *v)
                 x->connect_failed_logged = true;
                 return -EAGAIN;
         }
-        x->ctrl->blocking = 0;
+        ctrl->blocking = 0;
+        r = epoll_add(x, libxenvchan_fd_for_select(ctrl));
+        if (r < 0) {
+                libxenvchan_close(ctrl);
+                return XLOG_ERRNO(x, r, "epoll add event channel");
+        }
+        x->ctrl = ctrl;
 
         xs_unwatch(x->xs, x->path, "connect");
-        x->watching_connect = false;
         if (!x->watching_release) {
                 epoll_ctl(x->epfd, EPOLL_CTL_DEL, xs_fileno(x->xs), NULL);
                 xs_close(x->xs);
                 x->xs = NULL;
         }
-        r = epoll_add(x, libxenvchan_fd_for_select(x->ctrl));
-        if (r < 0)
-                return XLOG_ERRNO(x, r, "epoll add event channel");
         return 0;
 }
 
