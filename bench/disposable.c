@@ -174,7 +174,7 @@ int main(int argc, char **argv)
         };
         char bulkhead[PATH_MAX + 32];
         int runs = 50, c;
-        double *cold, *warm, *bwrap;
+        _cleanup_free_ double *cold = NULL, *warm = NULL, *bwrap = NULL;
         struct utsname u;
         long idle;
 

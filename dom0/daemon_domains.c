@@ -509,6 +509,15 @@ void dom_pool_tick(struct daemon *dm)
                         if ((r->pooled || r->warming) &&
                             strcmp(r->d.template_name, dvm->d.name) == 0)
                                 have++;
+                /* A lowered preload count gives back what is over it. */
+                for (r = dm->doms; r && have > dvm->d.preload; r = next) {
+                        next = r->next;
+                        if (r->pooled && strcmp(r->d.template_name, dvm->d.name) == 0) {
+                                r->stopping = true;
+                                dom_reap(dm, r);
+                                have--;
+                        }
+                }
                 /* One per tick: a request arriving meanwhile is not delayed
                  * behind a whole refill. */
                 if (have < dvm->d.preload) {

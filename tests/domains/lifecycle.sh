@@ -67,7 +67,7 @@ leftovers() {
         [ -z "$out" ] || { echo "# leftovers: $out" | head -5; return 1; }
 }
 
-echo "1..22"
+echo "1..26"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host" "$bulkhead" template build host
@@ -141,6 +141,18 @@ for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 names=$(cat "$work"/c*.out | awk '{print $1}' | sort -u | wc -l)
 check "20 concurrent disposables all ran, each in its own domain" test "$fails" -eq 0 -a "$names" -eq 20
 check "20 concurrent disposables left nothing" leftovers
+
+pooled() { "$bulkhead" ls | awk '$1 ~ /^disp/ && $3 == "paused" {print $1}'; }
+wait_pool() { for _ in $(seq 400); do [ "$(pooled | wc -l)" -eq "$1" ] && return 0; sleep 0.05; done; return 1; }
+"$bulkhead" prefs dvm preload 2
+check "preload keeps 2 disposables started and paused" wait_pool 2
+before=$(pooled)
+out=$("$bulkhead" run --disposable --template dvm hostname)
+check "a request takes a preloaded disposable" sh -c "echo '$before' | grep -qx '$out'"
+check "the pool refills" wait_pool 2
+"$bulkhead" prefs dvm preload 0
+pool_gone() { wait_pool 0 && leftovers; }
+check "lowering preload empties the pool and leaves nothing" pool_gone
 
 "$bulkhead" run nosuch true 2>"$work/err"
 rc=$?
