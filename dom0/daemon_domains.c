@@ -476,6 +476,19 @@ static bool agent_listening(struct daemon *dm, struct dom_rt *r)
         return stat(sock, &st) == 0;
 }
 
+/* After a failed refill, wait this long before the next try, so a broken
+ * template costs one log line every few seconds rather than a busy loop. */
+#define POOL_RETRY_MS 3000
+static int64_t pool_retry_at;
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void dom_pool_tick(struct daemon *dm)
 {
         struct dom_rt *r, *next;
@@ -503,7 +516,7 @@ void dom_pool_tick(struct daemon *dm)
         for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
                 unsigned have = 0;
 
-                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE || dvm->d.preload == 0)
+                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
                         continue;
                 for (r = dm->doms; r; r = r->next)
                         if ((r->pooled || r->warming) &&
@@ -520,10 +533,12 @@ void dom_pool_tick(struct daemon *dm)
                 }
                 /* One per tick: a request arriving meanwhile is not delayed
                  * behind a whole refill. */
-                if (have < dvm->d.preload) {
+                if (have < dvm->d.preload && now_ms() >= pool_retry_at) {
                         struct dom_rt *n;
                         if (dom_new_disposable(dm, dvm, &n) == 0)
                                 n->warming = true;
+                        else
+                                pool_retry_at = now_ms() + POOL_RETRY_MS;
                 }
         }
 }
@@ -535,14 +550,18 @@ int dom_pool_timeout(struct daemon *dm)
                         return 5;
         for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
                 unsigned have = 0;
-                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE || dvm->d.preload == 0)
+                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
                         continue;
                 for (struct dom_rt *r = dm->doms; r; r = r->next)
                         if ((r->pooled || r->warming) &&
                             strcmp(r->d.template_name, dvm->d.name) == 0)
                                 have++;
-                if (have < dvm->d.preload)
+                if (have > dvm->d.preload)
                         return 0;
+                if (have < dvm->d.preload) {
+                        int64_t wait = pool_retry_at - now_ms();
+                        return wait > 0 ? (int)wait : 0;
+                }
         }
         return -1;
 }
