@@ -78,7 +78,7 @@ tests_recon_replay_recon_parse_SOURCES = tests/recon/fuzz_recon_parse.c tests/fu
 tests_recon_replay_recon_parse_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/dom0
 tests_recon_replay_recon_parse_LDADD = $(RECON_LIBS)
 TESTS += tests/recon/replay.sh
-EXTRA_DIST += tests/recon/replay.sh tests/recon/corpus
+EXTRA_DIST += tests/recon/replay.sh tests/fuzz/corpus/recon_parse
 
 # The pure modules are compiled into the fuzzer itself so libFuzzer's
 # coverage instrumentation sees them.  tests/fuzz/run finds it by its name.

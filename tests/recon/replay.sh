@@ -5,7 +5,7 @@
 set -u
 srcdir=${srcdir:-.}
 echo "1..1"
-if ./tests/recon/replay_recon_parse "$srcdir"/tests/recon/corpus/* --random 20000 >&2; then
+if ./tests/recon/replay_recon_parse "$srcdir"/tests/fuzz/corpus/recon_parse/* --random 20000 >&2; then
         echo "ok 1 - replay recon_parse"
 else
         echo "not ok 1 - replay recon_parse"
