@@ -16,8 +16,7 @@ dom0_libcontainer_a_SOURCES = \
 	dom0/container_idmap.c
 dom0_libcontainer_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0 $(SECCOMP_CFLAGS)
 
-# libseccomp is linked by name until configure.ac checks for it; then this
-# becomes $(SECCOMP_LIBS) (and the library's CFLAGS gain $(SECCOMP_CFLAGS)).
+# libseccomp, found by configure.
 BH_CONTAINER_SECCOMP_LIBS = $(SECCOMP_LIBS)
 BH_CONTAINER_LIBS = dom0/libcontainer.a lib/libbulkhead.a $(BH_CONTAINER_SECCOMP_LIBS)
 

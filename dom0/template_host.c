@@ -122,6 +122,37 @@ static int copy_file_at(const char *src, int at, const char *dst, mode_t mode)
         return bh_write_file_atomic_at(at, dst, buf, n, mode);
 }
 
+/* Debian names many commands (awk, pager, editor, x-terminal-emulator)
+ * through /etc/alternatives; the host's /usr is only usable with the host's
+ * choices there.  Only the symlinks are copied: they point into /usr. */
+static int copy_alternatives(int rfd)
+{
+        DIR *d = opendir("/etc/alternatives");
+        struct dirent *de;
+        int r = 0;
+
+        if (mkdirat(rfd, "etc/alternatives", 0755) < 0)
+                r = -errno;
+        if (!d)
+                return r < 0 ? r : 0;
+        while (r == 0 && (de = readdir(d))) {
+                char target[PATH_MAX], path[NAME_MAX + 32];
+                ssize_t n;
+
+                if (de->d_type != DT_LNK)
+                        continue;
+                n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+                if (n < 0)
+                        continue;
+                target[n] = '\0';
+                snprintf(path, sizeof(path), "etc/alternatives/%s", de->d_name);
+                if (symlinkat(target, rfd, path) < 0)
+                        r = -errno;
+        }
+        closedir(d);
+        return r;
+}
+
 static int populate(int rfd)
 {
         int r;
@@ -148,6 +179,9 @@ static int populate(int rfd)
         r = copy_file_at("/etc/ld.so.cache", rfd, "etc/ld.so.cache", 0644);
         if (r < 0 && r != -ENOENT)
                 return bh_log_errno(r, "host template: copying /etc/ld.so.cache");
+        r = copy_alternatives(rfd);
+        if (r < 0)
+                return bh_log_errno(r, "host template: copying /etc/alternatives");
         return 0;
 }
 
