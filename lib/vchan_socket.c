@@ -356,7 +356,7 @@ static void rings_init(struct sock_chan *c, uint32_t size0, uint32_t size1)
 static int server_accept(struct sock_chan *c)
 {
         _cleanup_close_ int conn = -1, memfd = -1;
-        void *mem;
+        void *mem = NULL;
         int r;
 
         conn = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
