@@ -272,7 +272,7 @@ static int load_file(struct bh_registry *r, const char *fname, const char *name,
         char buf[BH_REGISTRY_MAX_FILE + 1];
         char path[PATH_MAX];
         struct bh_domain d;
-        size_t len;
+        size_t len = 0;
         int k;
 
         snprintf(path, sizeof(path), "%s/%s", r->dir, fname);
