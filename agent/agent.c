@@ -88,7 +88,7 @@ struct session {
         struct bh_vchan *v;
         bool peer_gone;     /* the client's end is closed */
         struct bh_exec_rx rx;
-        bool hello;         /* the client's HELLO arrived */
+        uint32_t version;   /* both ends speak it once the client's HELLO is in */
         /* The message being sent: tx_len bytes, tx_off of them written. */
         uint8_t tx[BH_EXEC_HDR_SIZE + BH_EXEC_MAX_PAYLOAD];
         size_t tx_len, tx_off;
@@ -263,14 +263,12 @@ static int handle_message(struct session *s)
         struct bh_exec_rx *rx = &s->rx;
         const char *why = NULL;
         char **argv = NULL;
-        uint32_t version;
         int r;
 
         switch (rx->type) {
         case BH_EXEC_MSG_HELLO:
-                if (bh_exec_hello_check(bh_exec_rx_payload(rx), rx->len, &version, &why) < 0)
+                if (bh_exec_hello_check(bh_exec_rx_payload(rx), rx->len, &s->version, &why) < 0)
                         goto bad;
-                s->hello = true;
                 break;
         case BH_EXEC_MSG_EXEC:
                 r = bh_exec_exec_check(bh_exec_rx_payload(rx), rx->len, &argv, &why);
@@ -693,9 +691,16 @@ int main(int argc, char **argv)
                 while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
                         (void)pid; /* sessions and dead listeners */
         }
-        if (listener_pid > 0) {
+        if (notify_fd >= 0) {
+                char c;
+
+                /* Stop the listener and wait until its socket is gone (its
+                 * end of the pipe closes when it exits).  Should it have
+                 * just taken a client, it says so and stays: a session. */
                 kill(listener_pid, SIGTERM);
-                waitpid(listener_pid, NULL, 0);
+                while (read(notify_fd, &c, 1) < 0 && errno == EINTR)
+                        ;
+                waitpid(listener_pid, NULL, WNOHANG);
         }
         return 0;
 }
