@@ -181,6 +181,26 @@ test_slow_reader_gets_everything() {
         [ "$got" -eq $((16 * 1024 * 1024)) ] || { why "got $got bytes"; return 1; }
 }
 
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+test_stalled_reader_keeps_memory_bounded() {
+        local client cmd session r1 r2
+        rm -f "$tmp/pf"
+        # The reader sleeps while the command writes as fast as it can:
+        # unbounded buffering anywhere would grow by hundreds of MB.
+        er_bg -- sh -c "echo \$\$ > $tmp/pf; exec cat /dev/zero" </dev/null > >(sleep 3; head -c 1M >/dev/null)
+        wait_file "$tmp/pf" || return 1
+        cmd=$(cat "$tmp/pf")
+        session=$(awk '/^PPid/ { print $2 }' "/proc/$cmd/status")
+        sleep 1.5
+        r1=$(rss_kb "$client")
+        r2=$(rss_kb "$session")
+        echo "# stalled reader: exec-run RSS ${r1} kB, session RSS ${r2} kB" >&2
+        wait "$client" 2>/dev/null
+        [ "$r1" -lt 102400 ] && [ "$r2" -lt 102400 ] || { why "RSS exec-run $r1 kB, session $r2 kB"; return 1; }
+        gone_within "$cmd" 5 && agent_idle
+}
+
 test_empty_stdin_and_null_stdin() {
         local got
         got=$(er -- cat </dev/null | wc -c)
@@ -340,7 +360,7 @@ test_agent_log_is_clean() {
 
 agent_modes=$("$hostile" list agent)
 client_modes=$("$hostile" list client)
-echo "1..$((22 + $(echo "$agent_modes" | wc -l) + $(echo "$client_modes" | wc -l)))"
+echo "1..$((23 + $(echo "$agent_modes" | wc -l) + $(echo "$client_modes" | wc -l)))"
 
 start_agent
 check "stdout and stderr arrive separately" test_stdout_and_stderr_arrive_separately
@@ -353,6 +373,7 @@ check "stdin streams 64 MiB through cat intact" test_stdin_streams_64MiB_through
 check "stdin from a pipe is streamed" test_stdin_from_a_pipe_is_streamed
 check "stdout streams 64 MiB" test_stdout_streams_64MiB
 check "a slow reader gets everything" test_slow_reader_gets_everything
+check "a stalled reader keeps memory bounded on both sides" test_stalled_reader_keeps_memory_bounded
 check "empty stdin and --null-stdin" test_empty_stdin_and_null_stdin
 check "command closing stdin early ends cleanly" test_command_closing_stdin_early_ends_cleanly
 check "reader going away ends the command" test_reader_going_away_ends_the_command
