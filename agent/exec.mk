@@ -1,7 +1,8 @@
 # agent/exec.mk: running commands in a domain with stdio streamed to dom0
 # (docs/exec-protocol.md): the agent, dom0's client library, a test program
 # that drives the library, hostile peers and the integration tests.
-sbin_PROGRAMS += agent/bulkhead-agent
+# Installed beside bulkhead-init: bulkheadd binds that directory into domains.
+agent_PROGRAMS += agent/bulkhead-agent
 agent_bulkhead_agent_SOURCES = agent/agent.c
 agent_bulkhead_agent_LDADD = $(BH_LIBS)
 

@@ -77,8 +77,7 @@ check_PROGRAMS += tests/recon/replay_recon_parse
 tests_recon_replay_recon_parse_SOURCES = tests/recon/fuzz_recon_parse.c tests/fuzz/standalone.c
 tests_recon_replay_recon_parse_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/dom0
 tests_recon_replay_recon_parse_LDADD = $(RECON_LIBS)
-TESTS += tests/recon/replay.sh
-EXTRA_DIST += tests/recon/replay.sh tests/fuzz/corpus/recon_parse
+EXTRA_DIST += tests/fuzz/corpus/recon_parse
 
 # The pure modules are compiled into the fuzzer itself so libFuzzer's
 # coverage instrumentation sees them.  tests/fuzz/run finds it by its name.

@@ -49,8 +49,7 @@ check_PROGRAMS += tests/fuzz/replay_registry
 tests_fuzz_replay_registry_SOURCES = tests/fuzz/fuzz_registry.c tests/fuzz/standalone.c
 tests_fuzz_replay_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0
 tests_fuzz_replay_registry_LDADD = $(BH_REGISTRY_LIBS)
-TESTS += tests/registry/replay-fuzz.sh
-EXTRA_DIST += tests/registry/replay-fuzz.sh tests/fuzz/corpus/registry
+EXTRA_DIST += tests/fuzz/corpus/registry
 
 if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_registry

@@ -9,14 +9,13 @@ tests_exec_test_exec_proto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_exec_test_exec_proto_LDADD = $(BH_LIBS) $(CMOCKA_LIBS)
 
 # The fuzz target, replayed by `make check` through the shared standalone
-# driver (tests/exec/replay-fuzz.sh, TAP) and run for real by tests/fuzz/run
+# driver (tests/fuzz/replay.sh, TAP) and run for real by tests/fuzz/run
 # when configured with --enable-fuzz.
 FUZZ_TARGETS += fuzz_exec_proto
 check_PROGRAMS += tests/fuzz/replay_exec_proto
 tests_fuzz_replay_exec_proto_SOURCES = tests/fuzz/fuzz_exec_proto.c tests/fuzz/standalone.c
 tests_fuzz_replay_exec_proto_LDADD = $(BH_LIBS)
-TESTS += tests/exec/replay-fuzz.sh
-EXTRA_DIST += tests/exec/replay-fuzz.sh tests/fuzz/corpus/exec_proto docs/exec-protocol.md
+EXTRA_DIST += tests/fuzz/corpus/exec_proto docs/exec-protocol.md
 
 if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_exec_proto
