@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api_proto.h"
@@ -423,6 +424,92 @@ static int cmd_run(int argc, char **argv)
         return status;
 }
 
+/* One request on an open connection; the reply's fields stay in *m. */
+static int call_on(int fd, struct bh_api_msg *m, const char *verb, const char *a1, const char *a2)
+{
+        struct bh_api_buf b;
+        int r;
+
+        bh_api_buf_init(&b);
+        bh_api_add(&b, BH_API_VERSION);
+        bh_api_add(&b, verb);
+        bh_api_add(&b, a1);
+        if (a2)
+                bh_api_add(&b, a2);
+        r = call(fd, &b, m);
+        bh_api_buf_free(&b);
+        return r;
+}
+
+/*
+ * templates/KIND/build makes the root, with its progress on this terminal,
+ * into a staging directory bulkheadd hands out; bulkheadd makes it current.
+ */
+static int build_image_template(const char *name, const char *kind)
+{
+        const char *tdir = getenv("BULKHEAD_TEMPLATES_DIR"), *adir = getenv("BULKHEAD_AGENT_DIR");
+        _cleanup_free_ char *script = NULL, *agents = NULL, *version = NULL, *stage = NULL;
+        _cleanup_close_ int fd = api_connect();
+        struct bh_api_msg *m;
+        pid_t pid;
+        int r, status;
+
+        if (fd < 0)
+                return EXIT_NO_DAEMON;
+        if (strcmp(name, kind) != 0) {
+                fprintf(stderr, "bulkhead: a %s template is named '%s'\n", kind, kind);
+                return EXIT_USAGE;
+        }
+        if (asprintf(&script, "%s/%s/build", tdir ? tdir : BH_TEMPLATES_DIR, kind) < 0 ||
+            !(agents = strdup(adir ? adir : BH_PKGLIBEXECDIR)))
+                return EXIT_FAIL;
+        /* The script wants the directory that holds agent/. */
+        if (strrchr(agents, '/'))
+                *strrchr(agents, '/') = '\0';
+        m = malloc(sizeof(*m));
+        if (!m)
+                return EXIT_FAIL;
+        r = call_on(fd, m, "template-stage", name, NULL);
+        if (r < 0) {
+                free(m);
+                return exit_for(r);
+        }
+        stage = strdup(bh_api_get(m, 1, "dir") ? bh_api_get(m, 1, "dir") : "");
+        version = strdup(bh_api_get(m, 1, "version") ? bh_api_get(m, 1, "version") : "");
+        bh_api_msg_free(m);
+        if (!stage || !version || !stage[0] || !version[0]) {
+                free(m);
+                fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");
+                return EXIT_FAIL;
+        }
+        fprintf(stderr, "bulkhead: building template %s with %s\n", name, script);
+        pid = fork();
+        if (pid < 0) {
+                free(m);
+                return EXIT_FAIL;
+        }
+        if (pid == 0) {
+                execl(script, script, "--build-dir", agents, "--out", stage, (char *)NULL);
+                fprintf(stderr, "bulkhead: cannot run %s: %s\n", script, strerror(errno));
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                /* The staging directory goes with the next stage request. */
+                fprintf(stderr, "bulkhead: template %s: build failed; the current version is unchanged\n",
+                        name);
+                free(m);
+                return EXIT_FAIL;
+        }
+        r = call_on(fd, m, "template-commit", name, version);
+        if (r == 0)
+                bh_api_msg_free(m);
+        free(m);
+        if (r < 0)
+                return exit_for(r);
+        fprintf(stderr, "bulkhead: template %s version %s is current\n", name, version);
+        return EXIT_OK;
+}
+
 static int cmd_template(int argc, char **argv)
 {
         _cleanup_free_ struct bh_domain *ds = NULL;
@@ -462,8 +549,9 @@ static int cmd_template(int argc, char **argv)
                         return usage_error("template", "give the template's name");
                 if (strcmp(kind, "host") == 0)
                         return simple("template-host", args);
-                fprintf(stderr, "bulkhead: template kind '%s' is built with templates/%s/build\n",
-                        kind, kind);
+                if (strcmp(kind, "debian") == 0)
+                        return build_image_template(args[0], kind);
+                fprintf(stderr, "bulkhead: unknown template kind '%s' (host, debian)\n", kind);
                 return EXIT_USAGE;
         }
         return usage_error("template", "give list, build or remove");

@@ -394,26 +394,19 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
         reply_ok(c);
 }
 
+static int template_name_ok(struct daemon *dm, struct client *c, const struct bh_api_msg *req);
+
 static void do_template_host(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
 {
         struct bh_domain d;
-        char err[256];
         int e;
 
         bh_domain_init(&d);
         d.klass = BH_CLASS_TEMPLATE;
         d.label = BH_LABEL_BLACK;
 
-        if (req->n < 3)
-                return (void)api_error(c, -EINVAL, "template build: missing name");
-        e = bh_name_check(req->f[2], err, sizeof(err));
-        if (e < 0)
-                return (void)api_error(c, e, "%s", err);
-        {
-                struct dom_rt *old = dom_find(dm, req->f[2]);
-                if (old && old->d.klass != BH_CLASS_TEMPLATE)
-                        return (void)api_error(c, -EEXIST, "'%s' exists and is not a template", req->f[2]);
-        }
+        if (template_name_ok(dm, c, req) < 0)
+                return;
         e = bh_template_host_prepare(dm->state_dir, req->f[2]);
         if (e < 0)
                 return (void)api_error(c, e, "template build %s: %s", req->f[2], strerror(-e));
@@ -423,6 +416,78 @@ static void do_template_host(struct daemon *dm, struct client *c, const struct b
                 e = dom_create(dm, &d, NULL);
                 if (e < 0)
                         return (void)api_error(c, e, "template build %s: %s", d.name, strerror(-e));
+        }
+        reply_ok(c);
+}
+
+static int template_name_ok(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        char err[256];
+        struct dom_rt *old;
+        int e;
+
+        if (req->n < 3)
+                return api_error(c, -EINVAL, "%s: missing template name", req->f[1]);
+        e = bh_name_check(req->f[2], err, sizeof(err));
+        if (e < 0)
+                return api_error(c, e, "%s", err);
+        old = dom_find(dm, req->f[2]);
+        if (old && old->d.klass != BH_CLASS_TEMPLATE)
+                return api_error(c, -EEXIST, "'%s' exists and is not a template", req->f[2]);
+        return 0;
+}
+
+/* A template built outside bulkheadd (templates/NAME/build run by the CLI,
+ * with its progress on the user's terminal) goes into a staging directory
+ * bulkheadd hands out, and becomes current only on commit. */
+static void do_template_stage(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        _cleanup_free_ char *dir = NULL;
+        struct bh_api_buf b;
+        unsigned version;
+        int e;
+
+        if (template_name_ok(dm, c, req) < 0)
+                return;
+        e = bh_template_version_new(dm->state_dir, req->f[2], &version, &dir);
+        if (e < 0)
+                return (void)api_error(c, e, "template %s: staging: %s", req->f[2], strerror(-e));
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "ok");
+        bh_api_addf(&b, "dir=%s", dir);
+        bh_api_addf(&b, "version=%u", version);
+        api_reply(c, &b);
+        bh_api_buf_free(&b);
+}
+
+static void do_template_commit(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct bh_template_conf conf;
+        struct bh_domain d;
+        unsigned version;
+        char err[256];
+        int e;
+
+        if (template_name_ok(dm, c, req) < 0)
+                return;
+        if (req->n < 4 || sscanf(req->f[3], "%u", &version) != 1)
+                return (void)api_error(c, -EINVAL, "template-commit: missing version");
+        e = bh_template_version_commit(dm->state_dir, req->f[2], version);
+        if (e < 0)
+                return (void)api_error(c, e, "template %s: commit of version %u: %s", req->f[2],
+                                       version, strerror(-e));
+        e = bh_template_conf_load(dm->state_dir, req->f[2], &conf, NULL, err, sizeof(err));
+        if (e < 0)
+                return (void)api_error(c, e, "template %s: %s", req->f[2], err);
+        if (!dom_find(dm, req->f[2])) {
+                bh_domain_init(&d);
+                d.klass = BH_CLASS_TEMPLATE;
+                d.label = BH_LABEL_BLACK;
+                snprintf(d.name, sizeof(d.name), "%s", req->f[2]);
+                snprintf(d.backend, sizeof(d.backend), "%s", dm->backend->name);
+                e = dom_create(dm, &d, NULL);
+                if (e < 0)
+                        return (void)api_error(c, e, "template %s: %s", d.name, strerror(-e));
         }
         reply_ok(c);
 }
@@ -440,6 +505,8 @@ void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *re
                 { "run", do_run },
                 { "run-disposable", do_run_disposable },
                 { "template-host", do_template_host },
+                { "template-stage", do_template_stage },
+                { "template-commit", do_template_commit },
         };
         const char *verb;
         struct dom_rt *r;

@@ -1,6 +1,12 @@
 # bulkheadd and the bulkhead CLI.
 BH_DOM0_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0 \
-	-DBH_PKGLIBEXECDIR=\"$(pkglibexecdir)/agent\"
+	-DBH_PKGLIBEXECDIR=\"$(pkglibexecdir)/agent\" \
+	-DBH_TEMPLATES_DIR=\"$(pkgdatadir)/templates\"
+
+# Template recipes, run by `bulkhead template build`.
+debiantemplatedir = $(pkgdatadir)/templates/debian
+dist_debiantemplate_SCRIPTS = templates/debian/build
+dist_debiantemplate_DATA = templates/debian/packages
 
 noinst_LIBRARIES += dom0/libapi.a
 dom0_libapi_a_SOURCES = dom0/api_proto.h dom0/api_proto.c

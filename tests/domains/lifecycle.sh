@@ -67,7 +67,8 @@ leftovers() {
         [ -z "$out" ] || { echo "# leftovers: $out" | head -5; return 1; }
 }
 
-echo "1..26"
+debian=${BH_TEST_DEBIAN_TEMPLATE:-0}
+echo "1..$((26 + (debian == 1 ? 2 : 0)))"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host" "$bulkhead" template build host
@@ -174,5 +175,18 @@ sum=$(sha256sum "$BULKHEAD_STATE_DIR/domains/broken.conf")
 start_daemon
 check "corrupt registry file reported with file:line and left untouched" sh -c \
         "grep -q 'broken.conf:[0-9]' '$log' && [ \"\$(sha256sum '$BULKHEAD_STATE_DIR/domains/broken.conf')\" = '$sum' ] && '$bulkhead' ls | grep -q '^work '"
+
+# The debian template takes minutes and a few hundred MB of downloads:
+# only when asked (docs/testing.md).
+if [ "$debian" = 1 ]; then
+        export BULKHEAD_TEMPLATES_DIR="${srcdir:-$(dirname "$0")/../..}/templates"
+        check "template build debian (mmdebstrap) through the CLI" \
+                "$bulkhead" template build debian --kind debian
+        "$bulkhead" create deb-dvm --class dispvm-template --template debian >/dev/null
+        out=$("$bulkhead" run --disposable --template deb-dvm sh -c '. /etc/os-release; echo $VERSION_CODENAME; command -v xterm mupdf Xvfb | wc -l')
+        check "a disposable from the debian template has Debian 12, xterm, mupdf and Xvfb" \
+                test "$out" = "bookworm
+3"
+fi
 
 [ "$failed" -eq 0 ]
