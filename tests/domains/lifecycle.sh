@@ -180,13 +180,16 @@ check "corrupt registry file reported with file:line and left untouched" sh -c \
 # only when asked (docs/testing.md).
 if [ "$debian" = 1 ]; then
         export BULKHEAD_TEMPLATES_DIR="${srcdir:-$(dirname "$0")/../..}/templates"
+        export BULKHEAD_AGENT_DIR="$agents"
         check "template build debian (mmdebstrap) through the CLI" \
                 "$bulkhead" template build debian --kind debian
         "$bulkhead" create deb-dvm --class dispvm-template --template debian >/dev/null
-        out=$("$bulkhead" run --disposable --template deb-dvm sh -c '. /etc/os-release; echo $VERSION_CODENAME; command -v xterm mupdf Xvfb | wc -l')
+        out=$("$bulkhead" run --disposable --template deb-dvm sh -c '. /etc/os-release; echo $VERSION_CODENAME; for c in xterm mupdf Xvfb; do command -v $c; done | wc -l' 2>&1)
         check "a disposable from the debian template has Debian 12, xterm, mupdf and Xvfb" \
                 test "$out" = "bookworm
 3"
+        [ "$out" = "bookworm
+3" ] || echo "$out" | sed 's/^/# got: /'
 fi
 
 [ "$failed" -eq 0 ]
