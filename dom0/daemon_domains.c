@@ -262,6 +262,18 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
         return 0;
 }
 
+/*
+ * Records a paused/running change.  A disposable's is not written: every
+ * disposable is destroyed when bulkheadd restarts, whatever its state, so
+ * the two fsyncs would only sit on the path of an "open in disposable"
+ * request taken from the pool.
+ */
+static void save_state(struct daemon *dm, struct dom_rt *r)
+{
+        if (r->d.klass != BH_CLASS_DISPOSABLE)
+                dom_save(dm, r);
+}
+
 int dom_pause(struct daemon *dm, struct dom_rt *r)
 {
         int e;
@@ -274,7 +286,7 @@ int dom_pause(struct daemon *dm, struct dom_rt *r)
         if (e < 0)
                 return bh_log_errno(e, "domain %s: pause", r->d.name);
         r->d.state = BH_STATE_PAUSED;
-        dom_save(dm, r);
+        save_state(dm, r);
         api_event(dm, "paused", r->d.name);
         return 0;
 }
@@ -291,7 +303,7 @@ int dom_unpause(struct daemon *dm, struct dom_rt *r)
         if (e < 0)
                 return bh_log_errno(e, "domain %s: unpause", r->d.name);
         r->d.state = BH_STATE_RUNNING;
-        dom_save(dm, r);
+        save_state(dm, r);
         api_event(dm, "unpaused", r->d.name);
         return 0;
 }
@@ -447,12 +459,32 @@ int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **re
         return 0;
 }
 
+/* After a failed refill, wait this long before the next try, so a broken
+ * template costs one log line every few seconds rather than a busy loop. */
+#define POOL_RETRY_MS 3000
+/* After a request took a preloaded disposable, wait this long before
+ * starting its replacement. */
+#define POOL_REFILL_DELAY_MS 200
+static int64_t pool_retry_at;
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret)
 {
         for (struct dom_rt *r = dm->doms; r; r = r->next) {
                 if (!r->pooled || strcmp(r->d.template_name, dvm->d.name) != 0)
                         continue;
                 r->pooled = false;
+                /* Let the command just handed out start before the refill
+                 * competes with it for the CPUs. */
+                if (pool_retry_at < now_ms() + POOL_REFILL_DELAY_MS)
+                        pool_retry_at = now_ms() + POOL_REFILL_DELAY_MS;
                 if (dom_unpause(dm, r) < 0) {
                         r->stopping = true;
                         dom_reap(dm, r);
@@ -474,19 +506,6 @@ static bool agent_listening(struct daemon *dm, struct dom_rt *r)
                 return false;
         snprintf(sock, sizeof(sock), "%s/vchan.%d.sock", dir, BH_AGENT_PORT);
         return stat(sock, &st) == 0;
-}
-
-/* After a failed refill, wait this long before the next try, so a broken
- * template costs one log line every few seconds rather than a busy loop. */
-#define POOL_RETRY_MS 3000
-static int64_t pool_retry_at;
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void dom_pool_tick(struct daemon *dm)
