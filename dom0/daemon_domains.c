@@ -4,7 +4,9 @@
  * starting and stopping through the backend, disposables and their pool,
  * and reconciliation after a restart.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,9 +376,31 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
         api_event(dm, surprise ? "died" : "stopped", name);
 }
 
+/* Per-run directories whose domain has no record (left by a machine crash
+ * that lost a disposable's record) go too. */
+static void sweep_orphans(struct daemon *dm, const char *parent)
+{
+        DIR *d = opendir(parent);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX];
+
+                if (de->d_name[0] == '.' || dom_find(dm, de->d_name))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+                bh_log_info("%s: no domain has this name, removing", path);
+                rm_rf(path);
+        }
+        closedir(d);
+}
+
 int dom_reconcile(struct daemon *dm)
 {
         struct dom_rt *r, *next;
+        char dir[PATH_MAX];
 
         for (r = dm->doms; r; r = next) {
                 next = r->next;
@@ -407,6 +431,10 @@ int dom_reconcile(struct daemon *dm)
                 r->stopping = true;
                 dom_reap(dm, r);
         }
+        snprintf(dir, sizeof(dir), "%s/volatile", dm->state_dir);
+        sweep_orphans(dm, dir);
+        snprintf(dir, sizeof(dir), "%s/vchan", dm->runtime_dir);
+        sweep_orphans(dm, dir);
         return 0;
 }
 

@@ -2,6 +2,7 @@
 /* The registry's files: atomic save, remove, lookup, load of everything. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,7 +169,7 @@ static void temp_file_unlinkp(struct temp_file *t)
 }
 
 static int save_steps(struct bh_registry *r, const char *text, size_t len, const char *name,
-                      const char *final)
+                      const char *final, bool durable)
 {
         __attribute__((cleanup(temp_file_unlinkp))) struct temp_file tmp = { .dirfd = r->dirfd };
         _cleanup_close_ int fd = -1;
@@ -183,7 +184,7 @@ static int save_steps(struct bh_registry *r, const char *text, size_t len, const
         if (k < 0)
                 return k;
         step("written");
-        if (fsync(fd) < 0)
+        if (durable && fsync(fd) < 0)
                 return -errno;
         step("synced");
         if (close(TAKE_FD(fd)) < 0)
@@ -193,7 +194,7 @@ static int save_steps(struct bh_registry *r, const char *text, size_t len, const
         tmp.name[0] = '\0';
         step("renamed");
         /* Makes the rename itself durable. */
-        if (fsync(r->dirfd) < 0)
+        if (durable && fsync(r->dirfd) < 0)
                 return -errno;
         return 0;
 }
@@ -209,7 +210,11 @@ int bh_registry_save(struct bh_registry *r, const struct bh_domain *d, char *err
         if (k < 0)
                 return k;
         snprintf(final, sizeof(final), "%s" CONF_SUFFIX, d->name);
-        k = save_steps(r, text, len, d->name, final);
+        /* A disposable's record is still replaced atomically, but not
+         * fsync'd: it only has to outlive bulkheadd, not the machine, since
+         * a disposable cannot outlive the machine either; and the two
+         * fsyncs would sit on the path of every "open in disposable". */
+        k = save_steps(r, text, len, d->name, final, d->klass != BH_CLASS_DISPOSABLE);
         if (k < 0 && err && errlen)
                 snprintf(err, errlen, "%s/%s: %s", r->dir, final, strerror(-k));
         return k;

@@ -68,7 +68,7 @@ leftovers() {
 }
 
 debian=${BH_TEST_DEBIAN_TEMPLATE:-0}
-echo "1..$((26 + (debian == 1 ? 2 : 0)))"
+echo "1..$((27 + (debian == 1 ? 2 : 0)))"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host" "$bulkhead" template build host
@@ -172,7 +172,13 @@ check "names with / or control characters refused" test "$rc1" -eq 2 -a "$rc2" -
 stop_daemon
 printf 'version=1\nname=broken\nclass=nonsense\n' >"$BULKHEAD_STATE_DIR/domains/broken.conf"
 sum=$(sha256sum "$BULKHEAD_STATE_DIR/domains/broken.conf")
+# Per-run directories of a domain without a record (a machine crash can
+# lose a disposable's record, which is not fsync'd) are swept on start.
+mkdir -p "$BULKHEAD_STATE_DIR/volatile/dispgone/upper" "$BULKHEAD_RUNTIME_DIR/vchan/dispgone"
+echo x >"$BULKHEAD_STATE_DIR/volatile/dispgone/upper/file"
 start_daemon
+check "run directories without a domain are removed on start" \
+        test ! -e "$BULKHEAD_STATE_DIR/volatile/dispgone" -a ! -e "$BULKHEAD_RUNTIME_DIR/vchan/dispgone"
 check "corrupt registry file reported with file:line and left untouched" sh -c \
         "grep -q 'broken.conf:[0-9]' '$log' && [ \"\$(sha256sum '$BULKHEAD_STATE_DIR/domains/broken.conf')\" = '$sum' ] && '$bulkhead' ls | grep -q '^work '"
 
