@@ -272,6 +272,11 @@ int main(int argc, char **argv)
         }
         qsort(warm, (size_t)runs, sizeof(double), cmp_double);
         idle = idle_domain_kib(bulkhead);
+        {
+                /* An app domain outlives bulkheadd by design: end it here. */
+                char *k[] = { bulkhead, "kill", "idle", NULL };
+                run_quiet(k);
+        }
         uname(&u);
         printf("{\n  \"benchmark\": \"disposable\",\n  \"tool\": \"bulkhead %s\",\n", PACKAGE_VERSION);
         printf("  \"host\": {\"nproc\": %ld, \"kernel\": \"%s\"},\n", sysconf(_SC_NPROCESSORS_ONLN),

@@ -49,9 +49,11 @@ stop_daemon() {
 }
 
 cleanup() {
+        # App domains outlive bulkheadd by design: end ours before it goes.
+        for d in $("$bulkhead" ls 2>/dev/null | awk 'NR > 1 && $3 != "halted" {print $1}'); do
+                "$bulkhead" kill "$d" 2>/dev/null
+        done
         stop_daemon
-        # Anything a failed case left: kill its domains before removing files.
-        pkill -KILL -f "bulkhead-init.*$work" 2>/dev/null
         rm -rf "$work"
 }
 trap cleanup EXIT
