@@ -466,17 +466,36 @@ fail:
 
 static int client_try_connect(struct sock_chan *c)
 {
-        _cleanup_close_ int s = -1;
+        _cleanup_close_ int s = -1, path_fd = -1;
         struct sockaddr_un sa;
-        char ev[4096];
+        char ev[4096], pinned[32];
+        struct stat st;
 
         /* Empty the watch; any event just means "try again". */
         while (read(c->fd, ev, sizeof(ev)) > 0)
                 ;
+        /*
+         * The directory is writable by the domain at the other end, so the
+         * name may be a symlink it planted (to another domain's socket, say),
+         * and connect() follows symlinks.  Pin the file itself with
+         * O_PATH|O_NOFOLLOW, check it is a socket, and connect through the
+         * pinned descriptor: nothing can be swapped in between.
+         */
+        path_fd = open(c->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (path_fd < 0)
+                return errno == ENOENT ? -EAGAIN : -errno;
+        if (fstat(path_fd, &st) < 0)
+                return -errno;
+        if (!S_ISSOCK(st.st_mode)) {
+                bh_log_error("vchan socket port %d peer %d: %s is not a socket; refusing it",
+                             c->port, c->peer_domid, c->path);
+                return -EPROTO;
+        }
+        snprintf(pinned, sizeof(pinned), "/proc/self/fd/%d", path_fd);
         s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (s < 0)
                 return -errno;
-        fill_addr(&sa, c->path);
+        fill_addr(&sa, pinned);
         if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 /* Not there, stale, or its one-place backlog is taken. */
                 if (errno == ENOENT || errno == ECONNREFUSED || errno == EAGAIN)

@@ -466,6 +466,25 @@ static void hostile_server_case(struct fixture *f, int memfd, uint32_t a0, uint3
         }
 }
 
+/* The socket directory belongs half to the domain: a symlink it planted
+ * there must not lead the client to some other server. */
+static void test_client_refuses_planted_symlink(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_vchan_ struct bh_vchan *other = NULL, *c = NULL;
+        struct bh_vchan_addr other_addr = f->addr;
+        char target[128], link[128];
+
+        other_addr.port = 6; /* a server that is not the one asked for */
+        assert_int_equal(bh_vchan_server_init(&other, &other_addr, 4096, 4096), 0);
+        snprintf(target, sizeof(target), "%s/vchan.6.sock", f->dir);
+        snprintf(link, sizeof(link), "%s/vchan.5.sock", f->dir);
+        assert_int_equal(symlink(target, link), 0);
+        assert_int_equal(bh_vchan_client_init_async(&c, &f->addr), 0);
+        assert_int_equal(bh_vchan_connect_finish(c), -EPROTO);
+        assert_int_equal(bh_vchan_is_open(other), 2); /* nobody reached it */
+}
+
 static void test_hostile_server_bad_setup_is_refused(void **state)
 {
         struct fixture *f = *state;
@@ -500,6 +519,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_hostile_client_fd_on_notify_closes_channel, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hostile_sharer_bad_buffers_are_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hostile_server_bad_setup_is_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_client_refuses_planted_symlink, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
