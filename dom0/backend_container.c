@@ -30,6 +30,7 @@
 #include "container_confine.h"
 #include "container_idmap.h"
 #include "container_setup.h"
+#include "fsutil.h"
 #include "util.h"
 
 /* How long the child may take from clone to exec: setup is a few
@@ -640,53 +641,6 @@ static int ct_shutdown(struct bh_instance *inst)
         return r;
 }
 
-/* rm -rf of at/name, staying on one filesystem.  overlayfs leaves
- * its work directory mode 000; as an ordinary user that needs a chmod
- * before it can be emptied. */
-static int rm_rf_at(int at, const char *name, dev_t dev)
-{
-        struct stat st;
-        int fd, r = 0;
-
-        if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        if (!S_ISDIR(st.st_mode))
-                return unlinkat(at, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-        if (st.st_dev != dev)
-                return -EXDEV; /* a mount: never reach through it */
-        fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == EACCES && fchmodat(at, name, 0700, 0) == 0)
-                fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -ENOMEM;
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                int k = rm_rf_at(dirfd(d), de->d_name, dev);
-                if (k < 0 && r == 0)
-                        r = k;
-        }
-        closedir(d);
-        if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
-                r = -errno;
-        return r;
-}
-
-static int rm_rf(const char *path)
-{
-        struct stat st;
-
-        if (lstat(path, &st) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        return rm_rf_at(AT_FDCWD, path, st.st_dev);
-}
-
 static int ct_destroy(const struct bh_start_spec *spec, struct bh_instance *inst)
 {
         const char *name = spec && spec->d ? spec->d->name : NULL;
@@ -720,7 +674,7 @@ static int ct_destroy(const struct bh_start_spec *spec, struct bh_instance *inst
                 r = r ? r : -EBUSY;
         if (bh_ct_privileged())
                 bh_ct_idmap_release(name);
-        if (spec->volatile_dir && (k = rm_rf(spec->volatile_dir)) < 0)
+        if (spec->volatile_dir && (k = bh_rm_rf(spec->volatile_dir)) < 0)
                 r = bh_log_errno(k, "domain %s: removing %s", name, spec->volatile_dir);
         return r;
 }

@@ -53,8 +53,6 @@ char *path_vchan(struct daemon *dm, const char *name);
 char *path_console(struct daemon *dm, const char *name);
 char *path_socket(const char *runtime_dir);
 int mkdir_p(const char *path, mode_t mode);
-/* Removes a tree without crossing into other mounts. */
-int rm_rf(const char *path);
 
 /* daemon_domains.c */
 struct dom_rt *dom_find(struct daemon *dm, const char *name);

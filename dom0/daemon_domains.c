@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fsutil.h"
 #include "registry.h"
 #include "template_host.h"
 #include "util.h"
@@ -126,11 +127,11 @@ static void remove_volumes(struct daemon *dm, const char *name)
                 /* volumes/NAME holds private/ and nothing else. */
                 char *slash = strrchr(priv, '/');
                 *slash = '\0';
-                rm_rf(priv);
+                bh_rm_rf(priv);
         }
         vol = path_volatile(dm, name);
         if (vol)
-                rm_rf(vol);
+                bh_rm_rf(vol);
 }
 
 int dom_remove(struct daemon *dm, struct dom_rt *r)
@@ -235,8 +236,8 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
                 return bh_log_errno(e, "domain %s: cannot start", r->d.name);
         }
         /* Fresh per-run directories; leftovers of a crashed run go first. */
-        rm_rf(p.volatile_dir);
-        rm_rf(p.vchan_dir);
+        bh_rm_rf(p.volatile_dir);
+        bh_rm_rf(p.vchan_dir);
         if (asprintf(&logs, "%s/logs", dm->state_dir) < 0)
                 logs = NULL;
         if ((e = mkdir_p(p.volatile_dir, 0700)) < 0 || (e = mkdir_p(p.vchan_dir, 0700)) < 0 ||
@@ -246,8 +247,8 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
         }
         e = dm->backend->start(&spec, &r->inst);
         if (e < 0) {
-                rm_rf(p.volatile_dir);
-                rm_rf(p.vchan_dir);
+                bh_rm_rf(p.volatile_dir);
+                bh_rm_rf(p.vchan_dir);
                 spec_paths_free(&p);
                 return bh_log_errno(e, "domain %s: start failed", r->d.name);
         }
@@ -348,16 +349,16 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
                 e = dm->backend->destroy(&spec, &r->inst);
                 if (e < 0)
                         bh_log_errno(e, "domain %s: destroy", name);
-                rm_rf(p.volatile_dir);
-                rm_rf(p.vchan_dir);
+                bh_rm_rf(p.volatile_dir);
+                bh_rm_rf(p.vchan_dir);
         } else {
                 /* Its template is gone: still kill it, clean what we can. */
                 struct bh_start_spec bare = { .d = &r->d };
                 dm->backend->destroy(&bare, &r->inst);
                 if (p.volatile_dir)
-                        rm_rf(p.volatile_dir);
+                        bh_rm_rf(p.volatile_dir);
                 if (p.vchan_dir)
-                        rm_rf(p.vchan_dir);
+                        bh_rm_rf(p.vchan_dir);
         }
         spec_paths_free(&p);
         r->live = false;
@@ -392,7 +393,7 @@ static void sweep_orphans(struct daemon *dm, const char *parent)
                         continue;
                 snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
                 bh_log_info("%s: no domain has this name, removing", path);
-                rm_rf(path);
+                bh_rm_rf(path);
         }
         closedir(d);
 }
@@ -533,7 +534,8 @@ static bool agent_listening(struct daemon *dm, struct dom_rt *r)
         if (!dir)
                 return false;
         snprintf(sock, sizeof(sock), "%s/vchan.%d.sock", dir, BH_AGENT_PORT);
-        return stat(sock, &st) == 0;
+        /* The domain can write that directory: only its own socket counts. */
+        return lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 void dom_pool_tick(struct daemon *dm)

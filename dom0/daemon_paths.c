@@ -10,7 +10,6 @@
  *   RUNTIME/vchan/NAME/               the domain's channel sockets
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fsutil.h"
 #include "template_host.h"
 #include "util.h"
 
@@ -89,28 +89,6 @@ int mkdir_p(const char *path, mode_t mode)
                 *s = '/';
         }
         if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-        (void)st;
-        (void)f;
-        if (type == FTW_DP)
-                return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-        return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int rm_rf(const char *path)
-{
-        struct stat st;
-
-        if (lstat(path, &st) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        /* FTW_MOUNT: a mount left inside (it should never be) is not entered,
-         * so removal cannot reach through it into a private volume. */
-        if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
                 return -errno;
         return 0;
 }

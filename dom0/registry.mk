@@ -10,8 +10,6 @@ dom0_libregistry_a_SOURCES = \
 	dom0/registry_record.c \
 	dom0/registry.c \
 	dom0/template_host.h \
-	dom0/fsutil.h \
-	dom0/fsutil.c \
 	dom0/template_conf.c \
 	dom0/template_store.c \
 	dom0/template_host.c

@@ -3,6 +3,8 @@ noinst_LIBRARIES += lib/libbulkhead.a
 lib_libbulkhead_a_SOURCES = \
 	lib/util.h \
 	lib/log.c \
+	lib/fsutil.h \
+	lib/fsutil.c \
 	lib/vchan.h \
 	lib/vchan_transport.h \
 	lib/vchan.c \

@@ -9,6 +9,8 @@
  * something is mounted there, which must not be deleted through).
  * -ENOENT if name does not exist. */
 int bh_rm_rf_at(int at, const char *name);
+/* The same for a path; a missing one is not an error. */
+int bh_rm_rf(const char *path);
 
 /* fsync of a directory, so that a rename or unlink in it is durable. */
 int bh_fsync_dir(const char *path);

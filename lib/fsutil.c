@@ -33,6 +33,10 @@ static int rm_tree(int at, const char *name, dev_t dev, int depth)
         if (depth > RM_MAX_DEPTH)
                 return -ELOOP;
         fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* overlayfs leaves its work directory mode 000: as an ordinary
+         * user it must be opened up before it can be emptied. */
+        if (fd < 0 && errno == EACCES && fchmodat(at, name, 0700, 0) == 0)
+                fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         d = fdopendir(fd);
@@ -63,6 +67,13 @@ int bh_rm_rf_at(int at, const char *name)
         if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         return rm_tree(at, name, st.st_dev, 0);
+}
+
+int bh_rm_rf(const char *path)
+{
+        int r = bh_rm_rf_at(AT_FDCWD, path);
+
+        return r == -ENOENT ? 0 : r;
 }
 
 int bh_fsync_dir(const char *path)
