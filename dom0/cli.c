@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 /* How long `run` waits for a domain's agent to come up. */
 #define AGENT_TIMEOUT_MS 30000
+#define RELEASE_TIMEOUT_MS 30000
 
 static int api_connect(void)
 {
@@ -348,6 +350,22 @@ static int cmd_prefs(int argc, char **argv)
         return EXIT_OK;
 }
 
+/* The caller of `run --disposable` may rely on the domain being gone when
+ * it returns (a script that checks, a user who lists domains): end our side
+ * of the connection, and bulkheadd closes its side once it has destroyed
+ * the disposable. */
+static void wait_released(int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        char c;
+
+        if (shutdown(fd, SHUT_WR) < 0)
+                return;
+        while (poll(&p, 1, RELEASE_TIMEOUT_MS) > 0)
+                if (recv(fd, &c, 1, 0) <= 0)
+                        return;
+}
+
 static int cmd_run(int argc, char **argv)
 {
         _cleanup_close_ int fd = -1;
@@ -417,6 +435,8 @@ static int cmd_run(int argc, char **argv)
                         AGENT_TIMEOUT_MS, &status);
         bh_api_msg_free(m);
         free(m);
+        if (disposable)
+                wait_released(fd);
         if (r < 0) {
                 fprintf(stderr, "bulkhead: run: %s\n", strerror(-r));
                 return EXIT_FAIL;
