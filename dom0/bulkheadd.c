@@ -40,7 +40,11 @@ static int default_dirs(struct daemon *dm)
                 const char *a = getenv("BULKHEAD_AGENT_DIR");
                 dm->agent_dir = strdup(a ? a : BH_PKGLIBEXECDIR);
         }
-        return dm->state_dir && dm->runtime_dir && dm->agent_dir ? 0 : -ENOMEM;
+        if (!dm->qrexec_dir) {
+                const char *q = getenv("BULKHEAD_QREXEC_DIR");
+                dm->qrexec_dir = strdup(q ? q : BH_QREXEC_LIBEXECDIR);
+        }
+        return dm->state_dir && dm->runtime_dir && dm->agent_dir && dm->qrexec_dir ? 0 : -ENOMEM;
 }
 
 static int open_lock(struct daemon *dm)
@@ -234,6 +238,7 @@ int main(int argc, char **argv)
                 { "runtime-dir", required_argument, NULL, 'r' },
                 { "agent-dir", required_argument, NULL, 'a' },
                 { "backend", required_argument, NULL, 'b' },
+                { "qrexec-dir", required_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -254,6 +259,9 @@ int main(int argc, char **argv)
                 case 'a':
                         dm.agent_dir = strdup(optarg);
                         break;
+                case 'q':
+                        dm.qrexec_dir = strdup(optarg);
+                        break;
                 case 'b':
                         /* The xen backend joins here when it exists. */
                         if (strcmp(optarg, "container") == 0)
@@ -265,7 +273,7 @@ int main(int argc, char **argv)
                         break;
                 case 'h':
                         printf("usage: bulkheadd [--state-dir DIR] [--runtime-dir DIR] "
-                               "[--agent-dir DIR] [--backend container|xen]\n");
+                               "[--agent-dir DIR] [--qrexec-dir DIR] [--backend container|xen]\n");
                         return 0;
                 default:
                         return 2;
@@ -302,7 +310,14 @@ int main(int argc, char **argv)
 
         if (dom_load_all(&dm) < 0)
                 return 1;
+        /* qrexec's processes find the directories here. */
+        setenv("BULKHEAD_RUNTIME_DIR", dm.runtime_dir, 1);
+        setenv("BULKHEAD_STATE_DIR", dm.state_dir, 1);
+        qrexec_start_policy(&dm);
         dom_reconcile(&dm);
+        for (struct dom_rt *d = dm.doms; d; d = d->next)
+                if (d->live)
+                        qrexec_start(&dm, d);
         dm.listen_fd = open_api(&dm);
         if (dm.listen_fd < 0)
                 return 1;
@@ -312,6 +327,9 @@ int main(int argc, char **argv)
         /* App domains keep running and are adopted by the next bulkheadd;
          * disposables end with the clients they served. */
         stop_disposables(&dm);
+        for (struct dom_rt *d = dm.doms; d; d = d->next)
+                qrexec_stop(&dm, d);
+        qrexec_stop_policy(&dm);
         {
                 _cleanup_free_ char *path = path_socket(dm.runtime_dir);
                 if (path)
@@ -335,5 +353,6 @@ int main(int argc, char **argv)
         free(dm.state_dir);
         free(dm.runtime_dir);
         free(dm.agent_dir);
+        free(dm.qrexec_dir);
         return r < 0 ? 1 : 0;
 }

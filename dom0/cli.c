@@ -17,34 +17,14 @@
 
 #include "api_proto.h"
 #include "cli.h"
+#include "api_client.h"
 #include "exec_client.h"
+#include "qrexec_proto.h"
+#include "run_client.h"
 #include "recon_json.h"
 #include "registry.h"
 #include "util.h"
 
-/* How long `run` waits for a domain's agent to come up. */
-#define AGENT_TIMEOUT_MS 30000
-#define RELEASE_TIMEOUT_MS 30000
-
-static int api_connect(void)
-{
-        const char *rt = getenv("BULKHEAD_RUNTIME_DIR");
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/bulkheadd.sock", rt ? rt : "/run/bulkhead");
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = -errno;
-                fprintf(stderr, "bulkhead: cannot reach bulkheadd at %s: %s (is it running?)\n",
-                        sa.sun_path, strerror(-e));
-                close(fd);
-                return e;
-        }
-        return fd;
-}
 
 static int exit_for(int err)
 {
@@ -64,38 +44,10 @@ static int exit_for(int err)
         }
 }
 
-/* Sends a request and waits for its reply; prints the error reply's message. */
-static int call(int fd, struct bh_api_buf *req, struct bh_api_msg *reply)
-{
-        static char buf[BH_API_MSG_MAX];
-        ssize_t n;
-
-        if (req->err)
-                return req->err;
-        if (send(fd, req->data, req->len, MSG_NOSIGNAL) < 0)
-                return -errno;
-        n = recv(fd, buf, sizeof(buf), 0);
-        if (n <= 0) {
-                fprintf(stderr, "bulkhead: bulkheadd closed the connection\n");
-                return -ECONNRESET;
-        }
-        if (bh_api_parse(buf, (size_t)n, reply) < 0 || reply->n < 1) {
-                fprintf(stderr, "bulkhead: malformed reply from bulkheadd\n");
-                return -EPROTO;
-        }
-        if (strcmp(reply->f[0], "error") == 0) {
-                int e = reply->n > 1 ? bh_errno_from_name(reply->f[1]) : EIO;
-                fprintf(stderr, "bulkhead: %s\n", reply->n > 2 ? reply->f[2] : "error");
-                bh_api_msg_free(reply);
-                return -e;
-        }
-        return 0;
-}
-
 /* One request, fields given as a NULL-terminated list; prints nothing on success. */
 static int simple(const char *verb, char **args)
 {
-        _cleanup_close_ int fd = api_connect();
+        _cleanup_close_ int fd = bh_api_connect();
         struct bh_api_buf b;
         struct bh_api_msg *m;
         int r;
@@ -110,7 +62,7 @@ static int simple(const char *verb, char **args)
         bh_api_add(&b, verb);
         for (; args && *args; args++)
                 bh_api_add(&b, *args);
-        r = call(fd, &b, m);
+        r = bh_api_call(fd, &b, m);
         bh_api_buf_free(&b);
         if (r == 0)
                 bh_api_msg_free(m);
@@ -186,7 +138,7 @@ static int cmd_on_domain(const char *verb, int argc, char **argv, int nargs)
 
 static int fetch_domains(const char *only, struct bh_domain **ret, size_t *n)
 {
-        _cleanup_close_ int fd = api_connect();
+        _cleanup_close_ int fd = bh_api_connect();
         struct bh_api_buf b;
         struct bh_api_msg *m;
         struct bh_domain *ds;
@@ -202,7 +154,7 @@ static int fetch_domains(const char *only, struct bh_domain **ret, size_t *n)
         bh_api_add(&b, "list");
         if (only)
                 bh_api_add(&b, only);
-        r = call(fd, &b, m);
+        r = bh_api_call(fd, &b, m);
         bh_api_buf_free(&b);
         if (r < 0) {
                 free(m);
@@ -242,6 +194,8 @@ static void print_json(const struct bh_domain *ds, size_t n)
                 json_string(&w, "label", bh_label_to_string(d->label));
                 json_string(&w, "template", d->template_name[0] ? d->template_name : NULL);
                 json_string(&w, "netvm", d->netvm[0] ? d->netvm : NULL);
+                json_string(&w, "tags", d->tags);
+                json_string(&w, "default_dispvm", d->default_dispvm[0] ? d->default_dispvm : NULL);
                 json_uint(&w, "memory_mib", d->memory_mib);
                 json_uint(&w, "vcpus", d->vcpus);
                 json_string(&w, "backend", d->backend);
@@ -327,6 +281,8 @@ static int cmd_prefs(int argc, char **argv)
                         { "label", bh_label_to_string(d->label) },
                         { "template", d->template_name },
                         { "netvm", d->netvm },
+                        { "tags", d->tags },
+                        { "default-dispvm", d->default_dispvm },
                         { "memory", (snprintf(mem, sizeof(mem), "%u", d->memory_mib), mem) },
                         { "vcpus", (snprintf(cpus, sizeof(cpus), "%u", d->vcpus), cpus) },
                         { "preload", (snprintf(pre, sizeof(pre), "%u", d->preload), pre) },
@@ -350,98 +306,52 @@ static int cmd_prefs(int argc, char **argv)
         return EXIT_OK;
 }
 
-/* The caller of `run --disposable` may rely on the domain being gone when
- * it returns (a script that checks, a user who lists domains): end our side
- * of the connection, and bulkheadd closes its side once it has destroyed
- * the disposable. */
-static void wait_released(int fd)
-{
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        char c;
-
-        if (shutdown(fd, SHUT_WR) < 0)
-                return;
-        while (poll(&p, 1, RELEASE_TIMEOUT_MS) > 0)
-                if (recv(fd, &c, 1, 0) <= 0)
-                        return;
-}
-
 static int cmd_run(int argc, char **argv)
 {
-        _cleanup_close_ int fd = -1;
-        const char *tmpl = NULL, *name = NULL, *v;
-        bool disposable = false;
-        struct bh_vchan_addr addr = { 0 };
-        struct bh_api_buf b;
-        struct bh_api_msg *m;
-        int i, r, status = 0;
+        struct bh_run_target t = { .announce = true };
+        struct bh_exec_service svc = { .source = "dom0" };
+        struct bh_exec_request req = { 0 };
+        const char *service = NULL;
+        int i, r;
 
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {
                 if (strcmp(argv[i], "--") == 0) {
                         i++;
                         break;
                 } else if (strcmp(argv[i], "--disposable") == 0) {
-                        disposable = true;
+                        t.disposable = true;
                 } else if (strcmp(argv[i], "--template") == 0 && i + 1 < argc) {
-                        tmpl = argv[++i];
+                        t.dvm = argv[++i];
                 } else if (strncmp(argv[i], "--template=", 11) == 0) {
-                        tmpl = argv[i] + 11;
+                        t.dvm = argv[i] + 11;
+                } else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc) {
+                        service = argv[++i];
                 } else {
                         return usage_error("run", "unknown option");
                 }
         }
-        if (!disposable) {
-                if (tmpl)
+        if (!t.disposable) {
+                if (t.dvm)
                         return usage_error("run", "--template goes with --disposable");
                 if (i >= argc)
                         return usage_error("run", "give a domain name");
-                name = argv[i++];
+                t.name = argv[i++];
         }
-        if (i >= argc)
-                return usage_error("run", "give a command");
-
-        fd = api_connect();
-        if (fd < 0)
+        if (service) {
+                if (i < argc)
+                        return usage_error("run", "--service takes no command");
+                if (bh_qrexec_split_service(service, svc.service, svc.arg) < 0)
+                        return usage_error("run", "--service SERVICE[+ARG]: a malformed name");
+                req.service = &svc;
+        } else {
+                if (i >= argc)
+                        return usage_error("run", "give a command");
+                req.argv = argv + i;
+        }
+        r = bh_run_in_domain(&t, &req);
+        if (r == -EHOSTDOWN)
                 return EXIT_NO_DAEMON;
-        m = malloc(sizeof(*m));
-        if (!m)
-                return EXIT_FAIL;
-        bh_api_buf_init(&b);
-        bh_api_add(&b, BH_API_VERSION);
-        bh_api_add(&b, disposable ? "run-disposable" : "run");
-        bh_api_add(&b, disposable ? (tmpl ? tmpl : "") : name);
-        r = call(fd, &b, m);
-        bh_api_buf_free(&b);
-        if (r < 0) {
-                free(m);
-                return exit_for(r);
-        }
-        v = bh_api_get(m, 1, "transport");
-        if (!v || bh_vchan_transport_from_string(v, &addr.transport) < 0 ||
-            !(addr.socket_dir = bh_api_get(m, 1, "vchan_dir")) || !bh_api_get(m, 1, "port")) {
-                fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");
-                bh_api_msg_free(m);
-                free(m);
-                return EXIT_FAIL;
-        }
-        addr.port = atoi(bh_api_get(m, 1, "port"));
-        addr.peer_domid = (v = bh_api_get(m, 1, "domid")) && atoi(v) > 0 ? atoi(v) : 0;
-        if (disposable && isatty(STDERR_FILENO))
-                fprintf(stderr, "bulkhead: running in disposable %s\n", bh_api_get(m, 1, "name"));
-        /* The connection to bulkheadd stays open for the whole run: for a
-         * disposable it is what keeps the domain alive. */
-        signal(SIGPIPE, SIG_IGN);
-        r = bh_exec_run(&addr, argv + i, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,
-                        AGENT_TIMEOUT_MS, &status);
-        bh_api_msg_free(m);
-        free(m);
-        if (disposable)
-                wait_released(fd);
-        if (r < 0) {
-                fprintf(stderr, "bulkhead: run: %s\n", strerror(-r));
-                return EXIT_FAIL;
-        }
-        return status;
+        return r < 0 ? exit_for(r) : r;
 }
 
 /* One request on an open connection; the reply's fields stay in *m. */
@@ -456,7 +366,7 @@ static int call_on(int fd, struct bh_api_msg *m, const char *verb, const char *a
         bh_api_add(&b, a1);
         if (a2)
                 bh_api_add(&b, a2);
-        r = call(fd, &b, m);
+        r = bh_api_call(fd, &b, m);
         bh_api_buf_free(&b);
         return r;
 }
@@ -469,7 +379,7 @@ static int build_image_template(const char *name, const char *kind)
 {
         const char *tdir = getenv("BULKHEAD_TEMPLATES_DIR"), *adir = getenv("BULKHEAD_AGENT_DIR");
         _cleanup_free_ char *script = NULL, *agents = NULL, *version = NULL, *stage = NULL;
-        _cleanup_close_ int fd = api_connect();
+        _cleanup_close_ int fd = bh_api_connect();
         struct bh_api_msg *m;
         pid_t pid;
         int r, status;

@@ -30,15 +30,17 @@ const struct cli_doc cli_docs[] = {
         { "pause", "NAME", "freeze a domain", "Its processes stop running until unpause." },
         { "unpause", "NAME", "thaw a paused domain", "" },
         { "prefs", "NAME [KEY [VALUE]]", "show or change a domain's settings",
-          "Keys: label, template, netvm, memory (MiB), vcpus, preload (dispvm-template "
+          "Keys: label, template, netvm, tags (comma-separated, for the qrexec policy's @tag:T), default-dispvm (what @dispvm means for this domain's calls), memory (MiB), vcpus, preload (dispvm-template "
           "only: how many disposables to keep started and paused). template and netvm "
           "cannot change while the domain runs." },
-        { "run", "NAME CMD [ARG...] | --disposable [--template T] CMD [ARG...]", "run a command in a domain",
+        { "run", "[--service SERVICE[+ARG]] NAME [CMD [ARG...]] | --disposable [--template T] ...", "run a command or a service in a domain",
           "Runs CMD in NAME (starting it if needed) with this terminal's standard input, "
           "output and error, and exits with CMD's status. With --disposable, a fresh "
           "disposable dispNNNN is made from dispvm-template T (or the only one there is), "
           "runs CMD, and is destroyed with everything it wrote when CMD exits or this "
-          "command is killed." },
+          "command is killed. With --service, the qrexec service SERVICE (with its "
+          "argument) runs instead of a command, as a call from dom0 "
+          "(docs/qrexec-protocol.md)." },
         { "template", "list | build NAME [--kind host|debian] | remove NAME", "manage templates",
           "build makes a template: kind host (the default) uses this machine's /usr "
           "read-only with a minimal /etc and is ready at once; kind debian builds a "

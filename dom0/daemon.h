@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "api_proto.h"
 #include "backend.h"
@@ -21,6 +22,7 @@ struct dom_rt {
         bool pooled;        /* preloaded, paused, nobody's yet */
         bool stopping;      /* shutdown or kill requested: its death is no surprise */
         uint64_t owner;     /* disposable: the API client it lives for; 0 none */
+        pid_t qrexec_pid;   /* its qrexec-daemon; 0 none */
         struct dom_rt *next;
 };
 
@@ -35,6 +37,8 @@ struct daemon {
         char *state_dir;
         char *runtime_dir;
         char *agent_dir;
+        char *qrexec_dir;   /* qrexec-daemon and qrexec-policy */
+        pid_t policy_pid;
         const struct bh_backend *backend;
         struct bh_registry *reg;
         int listen_fd;
@@ -73,6 +77,12 @@ int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **r
 void dom_pool_tick(struct daemon *dm);
 /* Milliseconds until dom_pool_tick wants to run again, -1 for never. */
 int dom_pool_timeout(struct daemon *dm);
+
+/* daemon_qrexec.c: qrexec's dom0 processes, started with the domains. */
+void qrexec_start_policy(struct daemon *dm);
+void qrexec_stop_policy(struct daemon *dm);
+void qrexec_start(struct daemon *dm, struct dom_rt *r);
+void qrexec_stop(struct daemon *dm, struct dom_rt *r);
 
 /* daemon_api.c */
 void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *req);

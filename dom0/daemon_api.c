@@ -117,6 +117,21 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -ENOENT;
                 }
                 snprintf(d->netvm, sizeof(d->netvm), "%s", value);
+        } else if (strcmp(key, "tags") == 0) {
+                if (strlen(value) > BH_TAGS_MAX || bh_tags_check(value, err, errlen) < 0) {
+                        if (strlen(value) > BH_TAGS_MAX)
+                                snprintf(err, errlen, "tags: longer than %d bytes", BH_TAGS_MAX);
+                        return -EINVAL;
+                }
+                snprintf(d->tags, sizeof(d->tags), "%s", value);
+        } else if (strcmp(key, "default-dispvm") == 0 || strcmp(key, "default_dispvm") == 0) {
+                struct dom_rt *t = value[0] ? dom_find(dm, value) : NULL;
+
+                if (value[0] && (!t || t->d.klass != BH_CLASS_DISPVM_TEMPLATE)) {
+                        snprintf(err, errlen, "no dispvm-template named '%s'", value);
+                        return -ENOENT;
+                }
+                snprintf(d->default_dispvm, sizeof(d->default_dispvm), "%s", value);
         } else if (strcmp(key, "memory") == 0) {
                 if (parse_uint(value, BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB, &d->memory_mib) < 0) {
                         snprintf(err, errlen, "memory must be %u..%u MiB", BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB);
@@ -137,7 +152,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -EINVAL;
                 }
         } else {
-                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload)", key);
+                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload tags default-dispvm)", key);
                 return -EINVAL;
         }
         return 0;

@@ -261,6 +261,7 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
         r->d.pid_starttime = r->inst.pid_starttime;
         r->d.domid = r->inst.domid;
         dom_save(dm, r);
+        qrexec_start(dm, r);
         api_event(dm, "started", r->d.name);
         return 0;
 }
@@ -344,6 +345,7 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
         int e;
 
         memcpy(name, r->d.name, sizeof(name));
+        qrexec_stop(dm, r);
         e = spec_build(dm, r, &p, &spec);
         if (e == 0) {
                 e = dm->backend->destroy(&spec, &r->inst);

@@ -12,6 +12,10 @@
 /* Names: [A-Za-z0-9_.-], first character a letter, at most 31 bytes, so
  * they fit Xen's and the kernel's name fields (hostname, cgroup). */
 #define BH_NAME_MAX 31
+/* Tags per domain, as a comma-separated list: 16 names of up to 31 bytes,
+ * more than any policy needs, small enough for one record line. */
+#define BH_TAGS_COUNT_MAX 16
+#define BH_TAGS_MAX (BH_TAGS_COUNT_MAX * (BH_NAME_MAX + 1))
 
 enum bh_class {
         BH_CLASS_TEMPLATE,        /* owns a root filesystem */
@@ -44,6 +48,10 @@ struct bh_domain {
         /* app, dispvm-template: its template; disposable: its dispvm-template */
         char template_name[BH_NAME_MAX + 1];
         char netvm[BH_NAME_MAX + 1]; /* empty: no network (loopback only) */
+        /* qrexec policy: tags (comma-separated names, for @tag:T) and the
+         * disposable template @dispvm means for calls from this domain. */
+        char tags[BH_TAGS_MAX + 1];
+        char default_dispvm[BH_NAME_MAX + 1];
         unsigned memory_mib;
         unsigned vcpus;
         char backend[16];  /* "container" or "xen" */

@@ -392,39 +392,31 @@ static int run_loop(struct client *c, int64_t deadline)
         }
 }
 
-int bh_exec_run(const struct bh_vchan_addr *addr, char *const argv[], int in_fd, int out_fd,
-                int err_fd, int timeout_ms, int *exit_status)
+/* HELLO, then what the request asks for (nothing, for a caller). */
+static int queue_request(struct client *c, const struct bh_exec_request *req)
 {
-        _cleanup_free_ struct client *c = NULL;
+        size_t len = 0;
+        int r = 0;
+
+        c->tx_len = bh_exec_encode_hello(c->tx);
+        if (req->argv)
+                r = bh_exec_encode_exec(req->argv, c->tx + c->tx_len, sizeof(c->tx) - c->tx_len, &len);
+        else if (req->service)
+                r = bh_exec_encode_service(req->service, c->tx + c->tx_len, sizeof(c->tx) - c->tx_len,
+                                           &len);
+        c->tx_len += len;
+        return r;
+}
+
+static int relay(struct client *c, int64_t deadline, int *exit_status)
+{
         struct saved_flags saved = { .n = 0 };
-        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-        size_t len;
         int r;
 
-        if (!addr || !exit_status)
-                return -EINVAL;
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        c->addr = addr;
-        c->in_fd = in_fd;
-        c->out_fd = out_fd;
-        c->err_fd = err_fd;
-        bh_exec_rx_init(&c->rx, BH_EXEC_FROM_AGENT);
-        c->tx_len = bh_exec_encode_hello(c->tx);
-        r = bh_exec_encode_exec(argv, c->tx + c->tx_len, sizeof(c->tx) - c->tx_len, &len);
-        if (r < 0)
-                return r; /* the caller's argv: nothing to log about the agent */
-        c->tx_len += len;
-
-        r = connect_agent(addr, deadline, &c->v);
-        if (r < 0)
-                return CLOG_ERRNO(c, r, "connecting to the agent");
-
-        make_nonblocking(&saved, in_fd);
-        make_nonblocking(&saved, out_fd);
-        make_nonblocking(&saved, err_fd);
-        c->in_may_block = may_block(in_fd);
+        make_nonblocking(&saved, c->in_fd);
+        make_nonblocking(&saved, c->out_fd);
+        make_nonblocking(&saved, c->err_fd);
+        c->in_may_block = may_block(c->in_fd);
         r = run_loop(c, deadline);
         restore_flags(&saved);
         /* Closing tells the agent we are gone; if the command still runs
@@ -435,4 +427,67 @@ int bh_exec_run(const struct bh_vchan_addr *addr, char *const argv[], int in_fd,
                 return r;
         *exit_status = (int)c->status;
         return 0;
+}
+
+static struct client *client_new(int in_fd, int out_fd, int err_fd)
+{
+        struct client *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->in_fd = in_fd;
+        c->out_fd = out_fd;
+        c->err_fd = err_fd;
+        bh_exec_rx_init(&c->rx, BH_EXEC_FROM_AGENT);
+        return c;
+}
+
+int bh_exec_request_run(const struct bh_vchan_addr *addr, const struct bh_exec_request *req,
+                        int in_fd, int out_fd, int err_fd, int timeout_ms, int *exit_status)
+{
+        _cleanup_free_ struct client *c = NULL;
+        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        int r;
+
+        if (!addr || !req || !exit_status || (!req->argv && !req->service))
+                return -EINVAL;
+        c = client_new(in_fd, out_fd, err_fd);
+        if (!c)
+                return -ENOMEM;
+        c->addr = addr;
+        r = queue_request(c, req);
+        if (r < 0)
+                return r; /* the caller's request: nothing to log about the agent */
+        r = connect_agent(addr, deadline, &c->v);
+        if (r < 0)
+                return CLOG_ERRNO(c, r, "connecting to the agent");
+        return relay(c, deadline, exit_status);
+}
+
+int bh_exec_run(const struct bh_vchan_addr *addr, char *const argv[], int in_fd, int out_fd,
+                int err_fd, int timeout_ms, int *exit_status)
+{
+        const struct bh_exec_request req = { .argv = argv };
+
+        if (!argv)
+                return -EINVAL;
+        return bh_exec_request_run(addr, &req, in_fd, out_fd, err_fd, timeout_ms, exit_status);
+}
+
+int bh_exec_relay(struct bh_vchan *v, const struct bh_vchan_addr *addr, int in_fd, int out_fd,
+                  int err_fd, int timeout_ms, int *exit_status)
+{
+        _cleanup_free_ struct client *c = NULL;
+        const struct bh_exec_request none = { 0 };
+        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+
+        c = client_new(in_fd, out_fd, err_fd);
+        if (!c) {
+                bh_vchan_close(v);
+                return -ENOMEM;
+        }
+        c->addr = addr;
+        c->v = v;
+        queue_request(c, &none);
+        return relay(c, deadline, exit_status);
 }

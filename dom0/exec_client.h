@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include "exec_proto.h"
 #include "vchan.h"
 
 /*
@@ -39,3 +40,22 @@
  */
 int bh_exec_run(const struct bh_vchan_addr *addr, char *const argv[], int in_fd, int out_fd,
                 int err_fd, int timeout_ms, int *exit_status);
+
+/* What to ask of the agent: a command (argv) or a qrexec service. */
+struct bh_exec_request {
+        char *const *argv;
+        const struct bh_exec_service *service;
+};
+
+/* bh_exec_run for a command or a service. */
+int bh_exec_request_run(const struct bh_vchan_addr *addr, const struct bh_exec_request *req,
+                        int in_fd, int out_fd, int err_fd, int timeout_ms, int *exit_status);
+
+/*
+ * The caller's end of a domain-to-domain call: v is the data channel the
+ * service's side has connected to (taken, closed on return); only HELLO
+ * and stdin are sent, as the service was chosen by dom0.  addr names the
+ * channel in log lines.  Returns as bh_exec_run.
+ */
+int bh_exec_relay(struct bh_vchan *v, const struct bh_vchan_addr *addr, int in_fd, int out_fd,
+                  int err_fd, int timeout_ms, int *exit_status);

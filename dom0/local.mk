@@ -1,6 +1,7 @@
 # bulkheadd and the bulkhead CLI.
 BH_DOM0_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0 \
 	-DBH_PKGLIBEXECDIR=\"$(pkglibexecdir)/agent\" \
+	-DBH_QREXEC_LIBEXECDIR=\"$(pkglibexecdir)\" \
 	-DBH_TEMPLATES_DIR=\"$(pkgdatadir)/templates\"
 
 # Template recipes, run by `bulkhead template build`.
@@ -9,7 +10,7 @@ dist_debiantemplate_SCRIPTS = templates/debian/build
 dist_debiantemplate_DATA = templates/debian/packages
 
 noinst_LIBRARIES += dom0/libapi.a
-dom0_libapi_a_SOURCES = dom0/api_proto.h dom0/api_proto.c
+dom0_libapi_a_SOURCES = dom0/api_proto.h dom0/api_proto.c dom0/api_client.h dom0/api_client.c
 
 sbin_PROGRAMS += dom0/bulkheadd
 dom0_bulkheadd_SOURCES = \
@@ -17,7 +18,8 @@ dom0_bulkheadd_SOURCES = \
 	dom0/daemon.h \
 	dom0/daemon_api.c \
 	dom0/daemon_domains.c \
-	dom0/daemon_paths.c
+	dom0/daemon_paths.c \
+	dom0/daemon_qrexec.c
 dom0_bulkheadd_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 dom0_bulkheadd_LDADD = dom0/libapi.a dom0/libcontainer.a dom0/libregistry.a \
 	$(BH_LIBS) $(BH_CONTAINER_SECCOMP_LIBS)
@@ -30,7 +32,7 @@ dom0_bulkhead_SOURCES = \
 	dom0/recon_json.h \
 	dom0/recon_json.c
 dom0_bulkhead_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
-dom0_bulkhead_LDADD = dom0/libapi.a dom0/libexecclient.a dom0/libregistry.a $(BH_LIBS)
+dom0_bulkhead_LDADD = dom0/libexecclient.a dom0/libapi.a dom0/libregistry.a $(BH_LIBS)
 
 # Man pages come from the CLI's own help table (cli_help.c), so the two
 # cannot disagree.

@@ -46,6 +46,8 @@
  * NULL).  Valid: [A-Za-z0-9_.-], first a letter, 1..BH_NAME_MAX bytes, and
  * not a reserved word ("dom0", "none", "default"). */
 int bh_name_check(const char *name, char *err, size_t errlen);
+/* A tags list: comma-separated names, at most BH_TAGS_COUNT_MAX. */
+int bh_tags_check(const char *tags, char *why, size_t whylen);
 
 /* NULL for a value outside the enum. */
 const char *bh_class_to_string(enum bh_class c);

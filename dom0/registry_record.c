@@ -29,6 +29,8 @@ enum field {
         F_PID,
         F_PID_STARTTIME,
         F_DOMID,
+        F_TAGS,
+        F_DEFAULT_DISPVM,
         F_COUNT,
         F_NONE = -1,
 };
@@ -50,7 +52,39 @@ static const char *const field_keys[F_COUNT] = {
         [F_PID] = "pid",
         [F_PID_STARTTIME] = "pid_starttime",
         [F_DOMID] = "domid",
+        [F_TAGS] = "tags",
+        [F_DEFAULT_DISPVM] = "default_dispvm",
 };
+
+/* Checks a tags list: comma-separated names, at most BH_TAGS_COUNT_MAX. */
+int bh_tags_check(const char *tags, char *why, size_t whylen)
+{
+        char one[BH_NAME_MAX + 1];
+        size_t count = 0;
+
+        for (const char *p = tags; *p;) {
+                size_t n = strcspn(p, ",");
+
+                if (n == 0 || n > BH_NAME_MAX) {
+                        snprintf(why, whylen, "tags: each tag is 1..%d characters", BH_NAME_MAX);
+                        return -EINVAL;
+                }
+                memcpy(one, p, n);
+                one[n] = '\0';
+                if (bh_name_check(one, why, whylen) < 0)
+                        return -EINVAL;
+                if (++count > BH_TAGS_COUNT_MAX) {
+                        snprintf(why, whylen, "tags: at most %d", BH_TAGS_COUNT_MAX);
+                        return -EINVAL;
+                }
+                p += n;
+                if (*p == ',' && !*++p) {
+                        snprintf(why, whylen, "tags: a trailing comma");
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
 
 static const char *const backends[] = { "container", "xen" };
 
@@ -105,6 +139,8 @@ static int validate(const struct bh_domain *d, int *bad, char *err, size_t errle
         if (!str_terminated(d->name, sizeof(d->name)) ||
             !str_terminated(d->template_name, sizeof(d->template_name)) ||
             !str_terminated(d->netvm, sizeof(d->netvm)) ||
+            !str_terminated(d->tags, sizeof(d->tags)) ||
+            !str_terminated(d->default_dispvm, sizeof(d->default_dispvm)) ||
             !str_terminated(d->backend, sizeof(d->backend)))
                 return fail(err, errlen, bad, F_NONE, "a string field is not terminated");
         if (bh_name_check(d->name, why, sizeof(why)) < 0)
@@ -137,6 +173,11 @@ static int validate(const struct bh_domain *d, int *bad, char *err, size_t errle
                 if (strcmp(d->netvm, d->name) == 0)
                         return fail(err, errlen, bad, F_NETVM, "netvm= names the domain itself");
         }
+
+        if (bh_tags_check(d->tags, why, sizeof(why)) < 0)
+                return fail(err, errlen, bad, F_TAGS, "%s", why);
+        if (d->default_dispvm[0] && bh_name_check(d->default_dispvm, why, sizeof(why)) < 0)
+                return fail(err, errlen, bad, F_DEFAULT_DISPVM, "default_dispvm: %s", why);
 
         if (d->memory_mib < BH_MEMORY_MIN_MIB || d->memory_mib > BH_MEMORY_MAX_MIB)
                 return fail(err, errlen, bad, F_MEMORY, "memory_mib=%u out of range (%u..%u)",
@@ -274,10 +315,17 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                                                    u, u > BH_REGISTRY_VERSION ? "is newer" : "is unknown",
                                                    BH_REGISTRY_VERSION);
                         break;
+                case F_TAGS:
+                        if (set_name(d.tags, sizeof(d.tags), value) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "tags= is longer than %d bytes", BH_TAGS_MAX);
+                        break;
                 case F_NAME:
                 case F_TEMPLATE:
-                case F_NETVM: {
-                        char *dst = f == F_NAME ? d.name : f == F_TEMPLATE ? d.template_name : d.netvm;
+                case F_NETVM:
+                case F_DEFAULT_DISPVM: {
+                        char *dst = f == F_NAME ? d.name : f == F_TEMPLATE ? d.template_name
+                                  : f == F_NETVM ? d.netvm : d.default_dispvm;
 
                         /* Only length here; validate() checks the characters. */
                         if (set_name(dst, BH_NAME_MAX + 1, value) < 0)
@@ -392,11 +440,13 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "started=%" PRId64 "\n"
                      "pid=%d\n"
                      "pid_starttime=%" PRIu64 "\n"
-                     "domid=%d\n",
+                     "domid=%d\n"
+                     "tags=%s\n"
+                     "default_dispvm=%s\n",
                      BH_REGISTRY_VERSION, d->name, bh_class_to_string(d->klass),
                      bh_label_to_string(d->label), d->template_name, d->netvm, d->memory_mib,
                      d->vcpus, d->backend, d->preload, d->created, bh_state_to_string(d->state),
-                     d->started, (int)d->pid, d->pid_starttime, d->domid);
+                     d->started, (int)d->pid, d->pid_starttime, d->domid, d->tags, d->default_dispvm);
         if (n < 0)
                 return -EINVAL;
         if ((size_t)n >= size) {

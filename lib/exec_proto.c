@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "exec_proto.h"
+#include "qrexec_proto.h"
 
 /* The wire is little-endian whatever the host, so a dump reads the same
  * everywhere; byte by byte also needs no alignment. */
@@ -88,6 +89,8 @@ const char *bh_exec_msg_name(uint32_t type)
                 return "HELLO";
         case BH_EXEC_MSG_EXEC:
                 return "EXEC";
+        case BH_EXEC_MSG_SERVICE:
+                return "SERVICE";
         case BH_EXEC_MSG_STDIN:
                 return "STDIN";
         case BH_EXEC_MSG_STDOUT:
@@ -127,14 +130,19 @@ static int check_from_client(struct bh_exec_peer *p, uint32_t type, uint32_t len
         case BH_EXEC_MSG_HELLO:
                 return 0;
         case BH_EXEC_MSG_EXEC:
+        case BH_EXEC_MSG_SERVICE:
+                if (p->from == BH_EXEC_FROM_CALLER)
+                        return refuse(why, "EXEC or SERVICE from a caller (dom0 chose the service)");
                 if (p->exec)
-                        return refuse(why, "second EXEC");
-                if (len < BH_EXEC_EXEC_FIXED + 2)
+                        return refuse(why, "second EXEC or SERVICE");
+                if (type == BH_EXEC_MSG_EXEC && len < BH_EXEC_EXEC_FIXED + 2)
                         return refuse(why, "EXEC too short for one argument");
+                if (type == BH_EXEC_MSG_SERVICE && len < BH_EXEC_SERVICE_FIXED + 3)
+                        return refuse(why, "SERVICE too short for its fields");
                 p->exec = true;
                 return 0;
         case BH_EXEC_MSG_STDIN:
-                if (!p->exec)
+                if (!p->exec && p->from != BH_EXEC_FROM_CALLER)
                         return refuse(why, "STDIN before EXEC");
                 if (p->stdin_eof)
                         return refuse(why, "STDIN after its end");
@@ -195,8 +203,8 @@ int bh_exec_peer_check_header(struct bh_exec_peer *p, const uint8_t untrusted_hd
         } else if (type == BH_EXEC_MSG_HELLO) {
                 return refuse(why, "second HELLO");
         } else {
-                r = p->from == BH_EXEC_FROM_CLIENT ? check_from_client(p, type, len, why)
-                                                   : check_from_agent(p, type, len, why);
+                r = p->from == BH_EXEC_FROM_AGENT ? check_from_agent(p, type, len, why)
+                                                  : check_from_client(p, type, len, why);
                 if (r < 0)
                         return r;
         }
@@ -346,4 +354,57 @@ void bh_exec_rx_next(struct bh_exec_rx *rx)
         rx->have = 0;
         rx->type = 0;
         rx->len = 0;
+}
+
+int bh_exec_encode_service(const struct bh_exec_service *s, uint8_t *out, size_t out_size,
+                           size_t *ret_len)
+{
+        size_t a = strlen(s->service) + 1, b = strlen(s->arg) + 1, c = strlen(s->source) + 1;
+        size_t len = BH_EXEC_SERVICE_FIXED + a + b + c, off = BH_EXEC_HDR_SIZE + BH_EXEC_SERVICE_FIXED;
+
+        if (!bh_qrexec_name_ok(s->service, BH_QREXEC_SERVICE_MAX) || !bh_qrexec_arg_ok(s->arg) ||
+            !bh_qrexec_name_ok(s->source, BH_QREXEC_DOMAIN_MAX))
+                return -EINVAL;
+        if (out_size < BH_EXEC_HDR_SIZE + len)
+                return -ENOBUFS;
+        bh_exec_put_hdr(out, BH_EXEC_MSG_SERVICE, (uint32_t)len);
+        memset(out + BH_EXEC_HDR_SIZE, 0, BH_EXEC_SERVICE_FIXED);
+        memcpy(out + off, s->service, a);
+        memcpy(out + off + a, s->arg, b);
+        memcpy(out + off + a + b, s->source, c);
+        *ret_len = BH_EXEC_HDR_SIZE + len;
+        return 0;
+}
+
+int bh_exec_service_check(const uint8_t *untrusted, size_t untrusted_len,
+                          struct bh_exec_service *out, const char **why)
+{
+        struct bh_exec_service s;
+        char *dst[] = { s.service, s.arg, s.source };
+        const size_t max[] = { BH_QREXEC_SERVICE_MAX, BH_QREXEC_ARG_MAX, BH_QREXEC_DOMAIN_MAX };
+        const uint8_t *p, *end;
+
+        if (untrusted_len < BH_EXEC_SERVICE_FIXED + 3 || untrusted_len > BH_EXEC_MAX_PAYLOAD)
+                return refuse(why, "SERVICE of the wrong size");
+        if (get32(untrusted) != 0)
+                return refuse(why, "SERVICE with unknown flags");
+        p = untrusted + BH_EXEC_SERVICE_FIXED;
+        end = untrusted + untrusted_len;
+        for (size_t i = 0; i < 3; i++) {
+                const uint8_t *nul = memchr(p, '\0', (size_t)(end - p));
+
+                if (!nul)
+                        return refuse(why, "SERVICE string without its NUL");
+                if ((size_t)(nul - p) > max[i])
+                        return refuse(why, "SERVICE string too long");
+                memcpy(dst[i], p, (size_t)(nul - p) + 1);
+                p = nul + 1;
+        }
+        if (p != end)
+                return refuse(why, "SERVICE with bytes after the last string");
+        if (!bh_qrexec_name_ok(s.service, BH_QREXEC_SERVICE_MAX) || !bh_qrexec_arg_ok(s.arg) ||
+            !bh_qrexec_name_ok(s.source, BH_QREXEC_DOMAIN_MAX))
+                return refuse(why, "SERVICE with a malformed name");
+        *out = s;
+        return 0;
 }

@@ -67,6 +67,7 @@
 enum bh_exec_msg_type {
         BH_EXEC_MSG_HELLO = 0x01,  /* both ways, first message */
         BH_EXEC_MSG_EXEC = 0x02,   /* client -> agent: argv */
+        BH_EXEC_MSG_SERVICE = 0x03, /* client -> agent: a qrexec service instead of argv */
         BH_EXEC_MSG_STDIN = 0x10,  /* client -> agent: data; len 0 is EOF */
         BH_EXEC_MSG_STDOUT = 0x11, /* agent -> client: data; len 0 is EOF */
         BH_EXEC_MSG_STDERR = 0x12, /* agent -> client: data; len 0 is EOF */
@@ -82,7 +83,28 @@ enum bh_exec_msg_type {
 enum bh_exec_role {
         BH_EXEC_FROM_CLIENT = 1, /* dom0: the agent checks these */
         BH_EXEC_FROM_AGENT = 2,  /* the domain: dom0 checks these */
+        /* A domain calling a service in another: what the service has been
+         * chosen by dom0, so the caller sends no EXEC or SERVICE, only
+         * STDIN (docs/qrexec-protocol.md). */
+        BH_EXEC_FROM_CALLER = 3,
 };
+
+/* SERVICE payload: u32 flags (0), then three NUL-terminated strings:
+ * service name, argument (may be empty), source domain; each within
+ * qrexec's limits (lib/qrexec_proto.h). */
+#define BH_EXEC_SERVICE_FIXED 4u
+struct bh_exec_service {
+        char service[65];
+        char arg[65];
+        char source[32];
+};
+
+/* SERVICE for a call from dom0 or for a service a test runs; -EINVAL for a
+ * malformed name. */
+int bh_exec_encode_service(const struct bh_exec_service *s, uint8_t *out, size_t out_size,
+                           size_t *ret_len);
+int bh_exec_service_check(const uint8_t *untrusted, size_t untrusted_len,
+                          struct bh_exec_service *out, const char **why);
 
 /* ---- encoding ------------------------------------------------------------ */
 

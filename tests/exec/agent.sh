@@ -61,12 +61,13 @@ er_bg() {
         client=$!
 }
 
-# Waits until the agent has only its listener left as a child, none a zombie.
+# Waits until the agent has only its listener and its qrexec control
+# process left as children, none a zombie.
 agent_idle() {
         local i kids
         for i in $(seq 1 100); do
                 kids=$(ps -o stat= --ppid "$agent_pid" 2>/dev/null | wc -l)
-                if [ "$kids" -eq 1 ] && ! ps -o stat= --ppid "$agent_pid" | grep -q Z; then
+                if [ "$kids" -eq 2 ] && ! ps -o stat= --ppid "$agent_pid" | grep -q Z; then
                         return 0
                 fi
                 sleep 0.05
