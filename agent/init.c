@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,7 +33,21 @@
 #include "backend.h"
 #include "util.h"
 
-#define AGENT_PATH BH_AGENT_DIR "/bulkhead-agent"
+/* The agents init keeps running: the exec and qrexec agent always, the GUI
+ * agent when dom0 shows this domain's windows (BULKHEAD_GUI=1 in init's
+ * environment, set by bulkheadd). */
+static struct agent {
+        const char *path;
+        bool wanted;
+        pid_t pid;
+        int64_t started, next; /* ms, monotonic; next 0: none due */
+        int64_t backoff;
+        bool missing_logged;
+} agents[] = {
+        { .path = BH_AGENT_DIR "/bulkhead-agent", .wanted = true },
+        { .path = BH_AGENT_DIR "/bulkhead-gui-agent" },
+};
+#define N_AGENTS (sizeof(agents) / sizeof(agents[0]))
 
 /* Programs get this long between SIGTERM and SIGKILL at shutdown: enough
  * for an editor to save or a browser to write its session, short enough
@@ -51,10 +66,6 @@ static struct {
         pid_t job_pid;
         int job_status;    /* exit code, or 128 + signal */
         bool job_done;
-        pid_t agent_pid;
-        int64_t agent_started, agent_next; /* ms, monotonic; agent_next 0: none due */
-        int64_t backoff;
-        bool agent_missing_logged;
         bool stopping, killed;
         int64_t stop_deadline;
 } st;
@@ -90,48 +101,48 @@ static pid_t spawn(char *const *argv, bool agent)
         _exit(e == ENOENT ? 127 : 126);
 }
 
-static void agent_start(void)
+static void agent_start(struct agent *a)
 {
-        char *argv[] = { (char *)AGENT_PATH, NULL };
+        char *argv[] = { (char *)a->path, NULL };
 
-        st.agent_next = 0;
-        if (access(AGENT_PATH, X_OK) < 0) {
+        a->next = 0;
+        if (access(a->path, X_OK) < 0) {
                 /* Tests and bare domains have none; look again now and then
                  * in case dom0 installs one. */
-                if (!st.agent_missing_logged)
-                        bh_log_errno(-errno, "no agent at %s, running without one", AGENT_PATH);
-                st.agent_missing_logged = true;
-                st.agent_next = now_ms() + BACKOFF_MAX_MS;
+                if (!a->missing_logged)
+                        bh_log_errno(-errno, "no agent at %s, running without one", a->path);
+                a->missing_logged = true;
+                a->next = now_ms() + BACKOFF_MAX_MS;
                 return;
         }
-        st.agent_missing_logged = false;
-        st.agent_pid = spawn(argv, true);
-        if (st.agent_pid < 0) {
-                bh_log_errno(-errno, "fork for the agent");
-                st.agent_pid = 0;
-                st.agent_next = now_ms() + st.backoff;
+        a->missing_logged = false;
+        a->pid = spawn(argv, true);
+        if (a->pid < 0) {
+                bh_log_errno(-errno, "fork for %s", a->path);
+                a->pid = 0;
+                a->next = now_ms() + a->backoff;
                 return;
         }
-        st.agent_started = now_ms();
+        a->started = now_ms();
 }
 
-static void agent_died(int status)
+static void agent_died(struct agent *a, int status)
 {
         int64_t t = now_ms();
 
-        st.agent_pid = 0;
+        a->pid = 0;
         if (st.stopping)
                 return;
-        if (t - st.agent_started >= AGENT_STABLE_MS)
-                st.backoff = BACKOFF_MIN_MS;
+        if (t - a->started >= AGENT_STABLE_MS)
+                a->backoff = BACKOFF_MIN_MS;
         if (WIFSIGNALED(status))
-                bh_log_error("agent killed by signal %d, restarting in %lld ms", WTERMSIG(status),
-                             (long long)st.backoff);
+                bh_log_error("%s killed by signal %d, restarting in %lld ms", a->path, WTERMSIG(status),
+                             (long long)a->backoff);
         else
-                bh_log_error("agent exited with status %d, restarting in %lld ms",
-                             WEXITSTATUS(status), (long long)st.backoff);
-        st.agent_next = t + st.backoff;
-        st.backoff = st.backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : st.backoff * 2;
+                bh_log_error("%s exited with status %d, restarting in %lld ms", a->path,
+                             WEXITSTATUS(status), (long long)a->backoff);
+        a->next = t + a->backoff;
+        a->backoff = a->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : a->backoff * 2;
 }
 
 static void signal_all(int sig)
@@ -143,8 +154,9 @@ static void signal_all(int sig)
         }
         if (st.job_pid > 0 && !st.job_done)
                 kill(-st.job_pid, sig);
-        if (st.agent_pid > 0)
-                kill(-st.agent_pid, sig);
+        for (size_t i = 0; i < N_AGENTS; i++)
+                if (agents[i].pid > 0)
+                        kill(-agents[i].pid, sig);
 }
 
 static void begin_stop(void)
@@ -152,7 +164,8 @@ static void begin_stop(void)
         if (st.stopping)
                 return;
         st.stopping = true;
-        st.agent_next = 0;
+        for (size_t i = 0; i < N_AGENTS; i++)
+                agents[i].next = 0;
         st.stop_deadline = now_ms() + STOP_TIMEOUT_MS;
         signal_all(SIGTERM);
         /* A stopped process would sit on its SIGTERM until the deadline. */
@@ -174,8 +187,10 @@ static bool reap(void)
                         st.job_done = true;
                         st.job_status = WIFEXITED(status) ? WEXITSTATUS(status)
                                                           : 128 + WTERMSIG(status);
-                } else if (pid == st.agent_pid) {
-                        agent_died(status);
+                } else {
+                        for (size_t i = 0; i < N_AGENTS; i++)
+                                if (pid == agents[i].pid)
+                                        agent_died(&agents[i], status);
                 }
         }
 }
@@ -198,7 +213,9 @@ int main(int argc, char **argv)
                 st.job = argv + 2;
         }
         st.pid1 = getpid() == 1;
-        st.backoff = BACKOFF_MIN_MS;
+        agents[1].wanted = getenv("BULKHEAD_GUI") && strcmp(getenv("BULKHEAD_GUI"), "1") == 0;
+        for (size_t i = 0; i < N_AGENTS; i++)
+                agents[i].backoff = BACKOFF_MIN_MS;
         /* The container backend kills a domain whose start did not finish
          * when bulkheadd dies; once running, a domain outlives bulkheadd
          * (a restarted one attaches to it). */
@@ -224,12 +241,17 @@ int main(int argc, char **argv)
         if (sfd < 0)
                 return bh_log_errno(-errno, "signalfd"), 1;
 
+        /* The user's home on the private volume (HOME, set by the backend). */
+        if (st.pid1 && mkdir("/home/user", 0700) < 0 && errno != EEXIST)
+                bh_log_errno(-errno, "mkdir /home/user");
         if (st.job) {
                 st.job_pid = spawn(st.job, false);
                 if (st.job_pid < 0)
                         return bh_log_errno(-errno, "fork"), 1;
         } else {
-                agent_start();
+                for (size_t i = 0; i < N_AGENTS; i++)
+                        if (agents[i].wanted)
+                                agent_start(&agents[i]);
         }
 
         for (;;) {
@@ -239,8 +261,12 @@ int main(int argc, char **argv)
 
                 if (st.stopping)
                         wait = st.killed ? -1 : (st.stop_deadline > t ? st.stop_deadline - t : 0);
-                else if (st.agent_next)
-                        wait = st.agent_next > t ? st.agent_next - t : 0;
+                else
+                        for (size_t i = 0; i < N_AGENTS; i++)
+                                if (agents[i].next) {
+                                        int64_t w = agents[i].next > t ? agents[i].next - t : 0;
+                                        wait = wait < 0 || w < wait ? w : wait;
+                                }
                 if (poll(&p, 1, wait > INT32_MAX ? INT32_MAX : (int)wait) < 0 && errno != EINTR)
                         return bh_log_errno(-errno, "poll"), 1;
 
@@ -262,8 +288,10 @@ int main(int argc, char **argv)
                                 signal_all(SIGKILL);
                                 st.killed = true;
                         }
-                } else if (st.agent_next && t >= st.agent_next) {
-                        agent_start();
+                } else {
+                        for (size_t i = 0; i < N_AGENTS; i++)
+                                if (agents[i].next && t >= agents[i].next)
+                                        agent_start(&agents[i]);
                 }
         }
 }

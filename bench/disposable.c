@@ -115,7 +115,7 @@ static int start_daemon(void)
         if (daemon_pid == 0) {
                 int log = open("/dev/null", O_WRONLY);
                 dup2(log, STDERR_FILENO);
-                execl(bin, bin, "--agent-dir", agents, (char *)NULL);
+                execl(bin, bin, "--no-gui", "--agent-dir", agents, (char *)NULL);
                 _exit(127);
         }
         for (int i = 0; i < 500; i++) {

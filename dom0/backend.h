@@ -39,6 +39,8 @@ struct bh_start_spec {
          * none.  A template's own files cannot ask for this: bulkheadd
          * decides it from the registry.  xen ignores it. */
         const char *const *host_ro_binds;
+        /* dom0 shows the domain's windows: its init starts the GUI agent. */
+        bool gui;
 };
 
 /* Inside a container domain. */

@@ -319,7 +319,7 @@ static void start_ctx_free(struct start_ctx *c)
         free(c->env_domain);
 }
 
-static int build_exec(struct start_ctx *c, const char *name, const char *const *init_args)
+static int build_exec(struct start_ctx *c, const char *name, const char *const *init_args, bool gui)
 {
         static const char *const passed[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
         size_t n = 0, e = 0;
@@ -336,7 +336,11 @@ static int build_exec(struct start_ctx *c, const char *name, const char *const *
                 return -ENOMEM;
         }
         c->envp[e++] = (char *)PATH_ENV;
-        c->envp[e++] = (char *)"HOME=/root";
+        /* On the private volume, so what a user keeps (files copied in,
+         * settings) survives a restart. */
+        c->envp[e++] = (char *)"HOME=/home/user";
+        if (gui)
+                c->envp[e++] = (char *)"BULKHEAD_GUI=1";
         c->envp[e++] = (char *)"container=bulkhead";
         c->envp[e++] = c->env_domain;
         /* A sanitizer build's init reads its options like any other program. */
@@ -420,7 +424,7 @@ int bh_container_start(const struct bh_start_spec *spec, const char *const *init
                 step = spec->console_log;
                 goto fail;
         }
-        if ((r = build_exec(&c, name, init_args)) < 0) {
+        if ((r = build_exec(&c, name, init_args, spec->gui)) < 0) {
                 step = "init arguments";
                 goto fail;
         }

@@ -239,13 +239,16 @@ int main(int argc, char **argv)
                 { "agent-dir", required_argument, NULL, 'a' },
                 { "backend", required_argument, NULL, 'b' },
                 { "qrexec-dir", required_argument, NULL, 'q' },
+                { "gui", no_argument, NULL, 'g' },
+                { "no-gui", no_argument, NULL, 'G' },
+                { "guid", required_argument, NULL, 'u' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct daemon dm = { .listen_fd = -1, .backend = &bh_backend_container };
         _cleanup_close_ int lock = -1, sigfd = -1;
         sigset_t mask;
-        int c, r;
+        int c, r, gui_choice = -1;
 
         bh_log_init("bulkheadd");
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -262,6 +265,13 @@ int main(int argc, char **argv)
                 case 'q':
                         dm.qrexec_dir = strdup(optarg);
                         break;
+                case 'g':
+                case 'G':
+                        gui_choice = c == 'g' ? 1 : 0;
+                        break;
+                case 'u':
+                        dm.guid_path = strdup(optarg);
+                        break;
                 case 'b':
                         /* The xen backend joins here when it exists. */
                         if (strcmp(optarg, "container") == 0)
@@ -273,7 +283,8 @@ int main(int argc, char **argv)
                         break;
                 case 'h':
                         printf("usage: bulkheadd [--state-dir DIR] [--runtime-dir DIR] "
-                               "[--agent-dir DIR] [--qrexec-dir DIR] [--backend container|xen]\n");
+                               "[--agent-dir DIR] [--qrexec-dir DIR] [--gui|--no-gui] [--guid PATH]\n"
+                               "                 [--backend container|xen]\n");
                         return 0;
                 default:
                         return 2;
@@ -281,6 +292,14 @@ int main(int argc, char **argv)
         }
         if (default_dirs(&dm) < 0)
                 return 1;
+        /* Windows are shown where there is a desktop to show them on. */
+        dm.gui = gui_choice >= 0 ? gui_choice
+                                 : (getenv("DISPLAY") && *getenv("DISPLAY")) ||
+                                           (getenv("WAYLAND_DISPLAY") && *getenv("WAYLAND_DISPLAY"));
+        if (!dm.guid_path) {
+                const char *g = getenv("BULKHEAD_GUID");
+                dm.guid_path = strdup(g && *g ? g : BH_BINDIR "/bulkhead-guid");
+        }
         r = dm.backend->available();
         if (r < 0) {
                 bh_log_errno(r, "the %s backend cannot run here", dm.backend->name);
@@ -316,19 +335,23 @@ int main(int argc, char **argv)
         qrexec_start_policy(&dm);
         dom_reconcile(&dm);
         for (struct dom_rt *d = dm.doms; d; d = d->next)
-                if (d->live)
+                if (d->live) {
                         qrexec_start(&dm, d);
+                        gui_start(&dm, d);
+                }
         dm.listen_fd = open_api(&dm);
         if (dm.listen_fd < 0)
                 return 1;
-        bh_log_info("ready: state %s, runtime %s, backend %s", dm.state_dir, dm.runtime_dir,
-                    dm.backend->name);
+        bh_log_info("ready: state %s, runtime %s, backend %s, windows %s", dm.state_dir, dm.runtime_dir,
+                    dm.backend->name, dm.gui ? "shown" : "not shown");
         r = run_loop(&dm, sigfd);
         /* App domains keep running and are adopted by the next bulkheadd;
          * disposables end with the clients they served. */
         stop_disposables(&dm);
-        for (struct dom_rt *d = dm.doms; d; d = d->next)
+        for (struct dom_rt *d = dm.doms; d; d = d->next) {
                 qrexec_stop(&dm, d);
+                gui_stop(&dm, d);
+        }
         qrexec_stop_policy(&dm);
         {
                 _cleanup_free_ char *path = path_socket(dm.runtime_dir);
@@ -354,5 +377,6 @@ int main(int argc, char **argv)
         free(dm.runtime_dir);
         free(dm.agent_dir);
         free(dm.qrexec_dir);
+        free(dm.guid_path);
         return r < 0 ? 1 : 0;
 }

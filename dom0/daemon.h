@@ -23,6 +23,7 @@ struct dom_rt {
         bool stopping;      /* shutdown or kill requested: its death is no surprise */
         uint64_t owner;     /* disposable: the API client it lives for; 0 none */
         pid_t qrexec_pid;   /* its qrexec-daemon; 0 none */
+        pid_t guid_pid;     /* its bulkhead-guid; 0 none */
         struct dom_rt *next;
 };
 
@@ -39,6 +40,8 @@ struct daemon {
         char *agent_dir;
         char *qrexec_dir;   /* qrexec-daemon and qrexec-policy */
         pid_t policy_pid;
+        bool gui;           /* show domains' windows: start the GUI agent and daemon */
+        char *guid_path;
         const struct bh_backend *backend;
         struct bh_registry *reg;
         int listen_fd;
@@ -78,11 +81,18 @@ void dom_pool_tick(struct daemon *dm);
 /* Milliseconds until dom_pool_tick wants to run again, -1 for never. */
 int dom_pool_timeout(struct daemon *dm);
 
-/* daemon_qrexec.c: qrexec's dom0 processes, started with the domains. */
+/* daemon_qrexec.c: qrexec's dom0 processes, started with the domains;
+ * and the helpers that start and stop bulkheadd's children. */
+pid_t daemon_spawn(char *const argv[]);
+void daemon_stop_child(pid_t *pid);
 void qrexec_start_policy(struct daemon *dm);
 void qrexec_stop_policy(struct daemon *dm);
 void qrexec_start(struct daemon *dm, struct dom_rt *r);
 void qrexec_stop(struct daemon *dm, struct dom_rt *r);
+
+/* daemon_gui.c: a bulkhead-guid per running domain when gui is on. */
+void gui_start(struct daemon *dm, struct dom_rt *r);
+void gui_stop(struct daemon *dm, struct dom_rt *r);
 
 /* daemon_api.c */
 void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *req);

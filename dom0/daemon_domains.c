@@ -217,6 +217,7 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
                 .agent_dir = dm->agent_dir,
                 .console_log = p->console,
                 .host_ro_binds = p->ro_binds[0] ? p->ro_binds : NULL,
+                .gui = dm->gui,
         };
         return 0;
 }
@@ -262,6 +263,7 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
         r->d.domid = r->inst.domid;
         dom_save(dm, r);
         qrexec_start(dm, r);
+        gui_start(dm, r);
         api_event(dm, "started", r->d.name);
         return 0;
 }
@@ -346,6 +348,7 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
 
         memcpy(name, r->d.name, sizeof(name));
         qrexec_stop(dm, r);
+        gui_stop(dm, r);
         e = spec_build(dm, r, &p, &spec);
         if (e == 0) {
                 e = dm->backend->destroy(&spec, &r->inst);

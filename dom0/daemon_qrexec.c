@@ -20,7 +20,7 @@
 
 extern char **environ;
 
-static pid_t spawn(char *const argv[])
+pid_t daemon_spawn(char *const argv[])
 {
         posix_spawnattr_t attr;
         sigset_t none;
@@ -40,7 +40,7 @@ static pid_t spawn(char *const argv[])
         return pid;
 }
 
-static void stop(pid_t *pid)
+void daemon_stop_child(pid_t *pid)
 {
         if (*pid <= 0)
                 return;
@@ -62,12 +62,12 @@ void qrexec_start_policy(struct daemon *dm)
                 return;
         }
         char *argv[] = { path, NULL };
-        dm->policy_pid = spawn(argv);
+        dm->policy_pid = daemon_spawn(argv);
 }
 
 void qrexec_stop_policy(struct daemon *dm)
 {
-        stop(&dm->policy_pid);
+        daemon_stop_child(&dm->policy_pid);
 }
 
 void qrexec_start(struct daemon *dm, struct dom_rt *r)
@@ -84,11 +84,11 @@ void qrexec_start(struct daemon *dm, struct dom_rt *r)
         snprintf(domid, sizeof(domid), "%d", r->inst.domid > 0 ? r->inst.domid : 0);
         char *argv[] = { path, "--transport", (char *)bh_vchan_transport_to_string(dm->backend->transport),
                          "--vchan-dir", vchan, "--domid", domid, "--audit-log", audit, r->d.name, NULL };
-        r->qrexec_pid = spawn(argv);
+        r->qrexec_pid = daemon_spawn(argv);
 }
 
 void qrexec_stop(struct daemon *dm, struct dom_rt *r)
 {
         (void)dm;
-        stop(&r->qrexec_pid);
+        daemon_stop_child(&r->qrexec_pid);
 }

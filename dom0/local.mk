@@ -2,6 +2,7 @@
 BH_DOM0_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0 \
 	-DBH_PKGLIBEXECDIR=\"$(pkglibexecdir)/agent\" \
 	-DBH_QREXEC_LIBEXECDIR=\"$(pkglibexecdir)\" \
+	-DBH_BINDIR=\"$(bindir)\" \
 	-DBH_TEMPLATES_DIR=\"$(pkgdatadir)/templates\"
 
 # Template recipes, run by `bulkhead template build`.
@@ -19,7 +20,8 @@ dom0_bulkheadd_SOURCES = \
 	dom0/daemon_api.c \
 	dom0/daemon_domains.c \
 	dom0/daemon_paths.c \
-	dom0/daemon_qrexec.c
+	dom0/daemon_qrexec.c \
+	dom0/daemon_gui.c
 dom0_bulkheadd_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 dom0_bulkheadd_LDADD = dom0/libapi.a dom0/libcontainer.a dom0/libregistry.a \
 	$(BH_LIBS) $(BH_CONTAINER_SECCOMP_LIBS)

@@ -316,7 +316,7 @@ int bh_qrexec_connect_check(const uint8_t *untrusted, size_t len, struct bh_qrex
         struct bh_qrexec_connect c;
         char *dst[] = { c.target };
         const size_t max[] = { BH_QREXEC_DOMAIN_MAX };
-        int r = unpack(untrusted, len, &c.req_id, 1, dst, max, 1, why);
+        int r = unpack(untrusted, len, &c.req_id, 1, dst, max, 1, why); /* into a copy */
 
         if (r < 0)
                 return r;
@@ -329,7 +329,13 @@ int bh_qrexec_connect_check(const uint8_t *untrusted, size_t len, struct bh_qrex
 int bh_qrexec_refused_check(const uint8_t *untrusted, size_t len, struct bh_qrexec_refused *out,
                             const char **why)
 {
-        return unpack(untrusted, len, &out->req_id, 1, NULL, NULL, 0, why);
+        uint32_t id;
+        int r = unpack(untrusted, len, &id, 1, NULL, NULL, 0, why);
+
+        if (r < 0)
+                return r;
+        out->req_id = id;
+        return 0;
 }
 
 int bh_qrexec_run_check(const uint8_t *untrusted, size_t len, struct bh_qrexec_run *out,

@@ -68,6 +68,7 @@ struct call {
         pid_t pid;      /* 0: free */
         int fd;         /* answer pipe; -1 once answered */
         uint32_t agent_req;
+        uint64_t conn;  /* the connection that asked: answers go to it only */
 };
 
 static struct {
@@ -86,6 +87,9 @@ static struct {
         struct run runs[MAX_RUNS];
         struct call calls[MAX_CALLS];
         uint32_t next_req;
+        uint64_t conn;       /* counts connections to the agent */
+        int64_t refused_log_at;
+        unsigned refused_unlogged;
 } d;
 
 static volatile sig_atomic_t got_term;
@@ -164,6 +168,8 @@ static void violation(const char *why)
         channel_down("protocol violation", RECONNECT_AFTER_ERROR_MS);
 }
 
+static void flush(void);
+
 static int queue(const uint8_t *msg, size_t len)
 {
         if (!d.connected)
@@ -176,6 +182,7 @@ static int queue(const uint8_t *msg, size_t len)
         }
         memcpy(d.tx + d.tx_len, msg, len);
         d.tx_len += len;
+        flush();
         return 0;
 }
 
@@ -211,7 +218,8 @@ static void send_queued_runs(void)
 static bool call_pending(uint32_t req_id)
 {
         for (size_t i = 0; i < MAX_CALLS; i++)
-                if (d.calls[i].pid > 0 && d.calls[i].fd >= 0 && d.calls[i].agent_req == req_id)
+                if (d.calls[i].pid > 0 && d.calls[i].fd >= 0 && d.calls[i].conn == d.conn &&
+                    d.calls[i].agent_req == req_id)
                         return true;
         return false;
 }
@@ -240,8 +248,17 @@ static void start_call(const struct bh_qrexec_trigger *t)
                         c = &d.calls[i];
         }
         if (!c || waiting >= BH_QREXEC_MAX_PENDING) {
-                bh_log_error("domain %s: call %s refused: %s", d.cfg.name, t->service,
-                             c ? "too many calls waiting for a decision" : "too many calls in progress");
+                /* One line a second at most: a flood must not fill dom0's log. */
+                if (now_ms() >= d.refused_log_at) {
+                        bh_log_error("domain %s: call %s refused: %s (and %u more since the last such line)",
+                                     d.cfg.name, t->service,
+                                     c ? "too many calls waiting for a decision" : "too many calls in progress",
+                                     d.refused_unlogged);
+                        d.refused_unlogged = 0;
+                        d.refused_log_at = now_ms() + 1000;
+                } else {
+                        d.refused_unlogged++;
+                }
                 refuse(t->req_id);
                 return;
         }
@@ -257,9 +274,13 @@ static void start_call(const struct bh_qrexec_trigger *t)
                 return;
         }
         if (pid == 0) {
-                /* The call process keeps only its answer pipe; the channel
-                 * and the sockets stay the daemon's. */
-                close(p[0]);
+                /* The call process keeps only its answer pipe (as fd 3) and
+                 * stdio: the channel, the sockets and other calls' pipes
+                 * stay the daemon's, so closing them there is seen at once. */
+                if (dup2(p[1], 3) < 0)
+                        _exit(1);
+                close_range(4, ~0U, 0);
+                p[1] = 3;
                 signal(SIGTERM, SIG_DFL);
                 signal(SIGCHLD, SIG_DFL);
                 sigset_t none;
@@ -269,7 +290,7 @@ static void start_call(const struct bh_qrexec_trigger *t)
         }
         close(p[1]);
         fcntl(p[0], F_SETFL, O_NONBLOCK);
-        *c = (struct call){ .pid = pid, .fd = p[0], .agent_req = t->req_id };
+        *c = (struct call){ .pid = pid, .fd = p[0], .agent_req = t->req_id, .conn = d.conn };
 }
 
 static void handle(void)
@@ -356,6 +377,7 @@ static void connected(void)
         uint8_t hello[BH_QREXEC_HDR_SIZE + BH_QREXEC_HELLO_SIZE];
 
         d.connected = true;
+        d.conn++;
         bh_qrexec_peer_init(&d.peer, BH_QREXEC_FROM_AGENT);
         queue(hello, bh_qrexec_encode_hello(hello));
         send_queued_runs();
@@ -471,7 +493,8 @@ static void reap(void)
                         if (d.calls[i].pid == pid) {
                                 if (d.calls[i].fd >= 0) {
                                         /* Ended before answering. */
-                                        refuse(d.calls[i].agent_req);
+                                        if (d.calls[i].conn == d.conn)
+                                                refuse(d.calls[i].agent_req);
                                         close(d.calls[i].fd);
                                 }
                                 d.calls[i] = (struct call){ .fd = -1 };
@@ -487,7 +510,10 @@ static void read_answer(struct call *c)
 
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
-        if (n > 1 && buf[0] == 'C') {
+        if (c->conn != d.conn) {
+                /* Asked on a connection that is gone: the agent of now
+                 * knows nothing of it. */
+        } else if (n > 1 && buf[0] == 'C') {
                 struct bh_qrexec_connect m = { .req_id = c->agent_req };
 
                 buf[n] = '\0';

@@ -25,3 +25,6 @@ qrexec_qrexec_client_LDADD = dom0/libexecclient.a dom0/libapi.a $(BH_LIBS)
 # End-to-end calls on the container backend (needs root).
 TESTS += tests/qrexec-calls/calls.sh
 EXTRA_DIST += tests/qrexec-calls/calls.sh
+
+dist_man_MANS += man/qrexec-client.1 man/qrexec-client-vm.1 man/qrexec-policy-lint.1 \
+	man/qrexec-policy-eval.1 man/bulkhead-copy-to-vm.1

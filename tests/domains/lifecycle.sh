@@ -29,7 +29,7 @@ daemon_pid=
 log="$work/bulkheadd.log"
 
 start_daemon() {
-        "$bulkheadd" --agent-dir "$agents" >>"$log" 2>&1 &
+        "$bulkheadd" --no-gui --agent-dir "$agents" >>"$log" 2>&1 &
         daemon_pid=$!
         # Ready once it answers: a dead daemon's socket may still be there.
         for _ in $(seq 200); do

@@ -56,8 +56,22 @@ static void on_message(void)
                         free(argv);
                 }
                 break;
-        case BH_EXEC_MSG_STDIN:
+        case BH_EXEC_MSG_SERVICE: {
+                struct bh_exec_service svc;
+                uint8_t enc[BH_EXEC_HDR_SIZE + BH_EXEC_MAX_PAYLOAD];
+                size_t len;
+
                 if (rx.peer.from != BH_EXEC_FROM_CLIENT)
+                        abort();
+                /* A checked SERVICE encodes back to the same bytes. */
+                if (bh_exec_service_check(p, rx.len, &svc, &why) == 0 &&
+                    (bh_exec_encode_service(&svc, enc, sizeof(enc), &len) != 0 ||
+                     len != BH_EXEC_HDR_SIZE + rx.len || memcmp(enc + BH_EXEC_HDR_SIZE, p, rx.len) != 0))
+                        abort();
+                break;
+        }
+        case BH_EXEC_MSG_STDIN:
+                if (rx.peer.from != BH_EXEC_FROM_CLIENT && rx.peer.from != BH_EXEC_FROM_CALLER)
                         abort();
                 break;
         case BH_EXEC_MSG_STDOUT:
@@ -115,7 +129,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1)
                 return 0;
-        switch (data[0] % 6) {
+        switch (data[0] % 7) {
+        case 6:
+                /* A caller: dom0 chose the service; only stdin may come. */
+                fuzz_stream(BH_EXEC_FROM_CALLER, data + 1, size - 1, 0);
+                break;
         case 0:
                 fuzz_stream(BH_EXEC_FROM_AGENT, data + 1, size - 1, 0);
                 break;

@@ -74,7 +74,7 @@ bulkhead.Filecopy * $A      $B            allow
 EOF
 
 start_daemon() {
-        "$bulkheadd" --agent-dir "$agents" --qrexec-dir "$build/qrexec" >>"$log" 2>&1 &
+        "$bulkheadd" --no-gui --agent-dir "$agents" --qrexec-dir "$build/qrexec" >>"$log" 2>&1 &
         daemon_pid=$!
         for _ in $(seq 200); do
                 "$bulkhead" ls >/dev/null 2>&1 && return 0
