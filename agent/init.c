@@ -116,7 +116,13 @@ static void agent_start(struct agent *a)
                 return;
         }
         a->missing_logged = false;
+        /* With a GUI, what the exec agent runs finds the domain's own X
+         * server (the GUI agent starts it on :0). */
+        if (a == &agents[0] && agents[1].wanted)
+                setenv("DISPLAY", ":0", 1);
         a->pid = spawn(argv, true);
+        if (a == &agents[0])
+                unsetenv("DISPLAY");
         if (a->pid < 0) {
                 bh_log_errno(-errno, "fork for %s", a->path);
                 a->pid = 0;

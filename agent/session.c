@@ -114,6 +114,37 @@ static void session_freep(struct session **s)
  * its stderr and status 127 (not found) or 126 (not runnable), so the client
  * sees the same whatever the reason.
  */
+/*
+ * In a domain with a GUI the X server starts when dom0's GUI daemon first
+ * connects, which may be just after a command is asked for (the main job's
+ * `bulkhead run --disposable xterm`): such a command waits for the server's
+ * socket, up to DISPLAY_WAIT_MS, rather than failing to open the display.
+ */
+#define DISPLAY_WAIT_MS 10000
+
+static void wait_for_display(void)
+{
+        const char *d = getenv("DISPLAY");
+        char path[64];
+        char *end;
+        long n;
+
+        if (!d || d[0] != ':')
+                return;
+        n = strtol(d + 1, &end, 10);
+        if (end == d + 1 || (*end && *end != '.') || n < 0 || n > 65535)
+                return;
+        snprintf(path, sizeof(path), "/tmp/.X11-unix/X%ld", n);
+        for (int waited = 0; access(path, F_OK) < 0; waited += 20) {
+                if (waited >= DISPLAY_WAIT_MS) {
+                        bh_log_error("session %d: no X server on %s after %d ms", (int)getpid(), d,
+                                     DISPLAY_WAIT_MS);
+                        return;
+                }
+                usleep(20000);
+        }
+}
+
 static int spawn(struct session *s, char **argv)
 {
         int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
@@ -140,6 +171,7 @@ static int spawn(struct session *s, char **argv)
                                                 POSIX_SPAWN_SETSIGMASK);
         posix_spawnattr_setsigdefault(&attr, &all);
         posix_spawnattr_setsigmask(&attr, &none);
+        wait_for_display();
         r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);

@@ -39,7 +39,9 @@ dom0_bulkhead_LDADD = dom0/libexecclient.a dom0/libapi.a dom0/libregistry.a $(BH
 # Man pages come from the CLI's own help table (cli_help.c), so the two
 # cannot disagree.
 BH_MAN_COMMANDS = create clone remove ls start shutdown kill pause unpause prefs run template
-man/bulkhead-%.1: dom0/bulkhead$(EXEEXT)
+# A static pattern: only these pages come from the CLI; the pages of the
+# other programs (man/*.1 in the source) are written by hand.
+$(BH_MAN_COMMANDS:%=man/bulkhead-%.1): man/bulkhead-%.1: dom0/bulkhead$(EXEEXT)
 	@$(MKDIR_P) man
 	$(AM_V_GEN)dom0/bulkhead$(EXEEXT) --man $* > $@
 man_MANS = $(BH_MAN_COMMANDS:%=man/bulkhead-%.1)
