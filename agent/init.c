@@ -247,8 +247,9 @@ int main(int argc, char **argv)
         if (sfd < 0)
                 return bh_log_errno(-errno, "signalfd"), 1;
 
-        /* The user's home on the private volume (HOME, set by the backend). */
-        if (st.pid1 && mkdir("/home/user", 0700) < 0 && errno != EEXIST)
+        /* The user's home on the private volume (HOME, set by the backend);
+         * a one-job domain (tests, benchmarks) gets /home exactly as given. */
+        if (st.pid1 && !st.job && mkdir("/home/user", 0700) < 0 && errno != EEXIST)
                 bh_log_errno(-errno, "mkdir /home/user");
         if (st.job) {
                 st.job_pid = spawn(st.job, false);

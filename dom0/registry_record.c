@@ -29,8 +29,8 @@ enum field {
         F_PID,
         F_PID_STARTTIME,
         F_DOMID,
-        F_TAGS,
-        F_DEFAULT_DISPVM,
+        F_TAGS,           /* optional: records from before it have none */
+        F_DEFAULT_DISPVM, /* optional, likewise */
         F_COUNT,
         F_NONE = -1,
 };
@@ -400,7 +400,7 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                 return r;
 
         for (int i = 0; i < F_COUNT; i++)
-                if (!seen[i])
+                if (!seen[i] && i != F_TAGS && i != F_DEFAULT_DISPVM)
                         return bh_kv_error(err, errlen, filename, kv.line,
                                            "missing key '%s' (truncated file?)", field_keys[i]);
 
@@ -431,6 +431,10 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "label=%s\n"
                      "template=%s\n"
                      "netvm=%s\n"
+                     /* Optional keys sit among the required ones, so a
+                      * truncated file always lacks a required key. */
+                     "tags=%s\n"
+                     "default_dispvm=%s\n"
                      "memory_mib=%u\n"
                      "vcpus=%u\n"
                      "backend=%s\n"
@@ -440,13 +444,12 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "started=%" PRId64 "\n"
                      "pid=%d\n"
                      "pid_starttime=%" PRIu64 "\n"
-                     "domid=%d\n"
-                     "tags=%s\n"
-                     "default_dispvm=%s\n",
+                     "domid=%d\n",
                      BH_REGISTRY_VERSION, d->name, bh_class_to_string(d->klass),
-                     bh_label_to_string(d->label), d->template_name, d->netvm, d->memory_mib,
+                     bh_label_to_string(d->label), d->template_name, d->netvm, d->tags,
+                     d->default_dispvm, d->memory_mib,
                      d->vcpus, d->backend, d->preload, d->created, bh_state_to_string(d->state),
-                     d->started, (int)d->pid, d->pid_starttime, d->domid, d->tags, d->default_dispvm);
+                     d->started, (int)d->pid, d->pid_starttime, d->domid);
         if (n < 0)
                 return -EINVAL;
         if ((size_t)n >= size) {

@@ -168,8 +168,13 @@ test_policy_heard_only_true_names() {
         [ -z "$bad" ] || { why "policy heard: $bad"; return 1; }
         bad=$(grep -vE ' source=(hostilevm|hostile2|goodvm) ' "$tmp/audit.log" | head -3)
         [ -z "$bad" ] || { why "audit: $bad"; return 1; }
-        [ "$(grep -c ' source=goodvm ' "$tmp/audit.log")" -eq "$(grep -c '^goodvm ' "$tmp/policy.log")" ] ||
-                { why "audit and policy disagree about goodvm's calls"; return 1; }
+        # goodvm keeps calling: the policy may have heard one call whose
+        # audit line is still to come, never the other way round.
+        local audited asked
+        audited=$(grep -c ' source=goodvm ' "$tmp/audit.log")
+        asked=$(grep -c '^goodvm ' "$tmp/policy.log")
+        [ "$audited" -le "$asked" ] && [ "$audited" -ge $((asked - 1)) ] ||
+                { why "audit ($audited) and policy ($asked) disagree about goodvm's calls"; return 1; }
 }
 
 test_started() {
