@@ -199,6 +199,15 @@ int qd_handle_call(const struct qd_config *cfg, const struct bh_qrexec_trigger *
         snprintf(full, sizeof(full), "%s%s%s", t->service, t->arg[0] ? "+" : "", t->arg);
         snprintf(asked, sizeof(asked), "%s", t->target);
 
+        /* Consulted by dom0's GUI daemon for a paste the user asked for;
+         * never something a domain may call. */
+        if (strcmp(t->service, "bulkhead.ClipboardPaste") == 0) {
+                bh_log_error("call %s from %s: reserved for dom0's GUI daemon; refused", full, cfg->name);
+                answer(answer_fd, "R");
+                qd_audit(cfg->audit_log, cfg->name, asked, t->service, t->arg, "deny (reserved)", -1);
+                return 0;
+        }
+
         /* 1. policy */
         snprintf(path, sizeof(path), "%s/qrexec-policy.sock", cfg->runtime_dir);
         {

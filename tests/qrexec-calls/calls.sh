@@ -39,7 +39,11 @@ mkdir -p "$agents/rpc" "$BULKHEAD_POLICY_DIR"
 cp -a "$build"/agent/bulkhead-init "$build"/agent/bulkhead-agent "$build"/agent/qrexec-client-vm "$agents/"
 for f in "$build"/agent/bulkhead-filecopy-*; do [ -e "$f" ] && cp -a "$f" "$agents/"; done
 [ -e "$src/agent/bulkhead-copy-to-vm" ] && cp "$src/agent/bulkhead-copy-to-vm" "$agents/"
-[ -e "$src/qrexec/services/bulkhead.Filecopy" ] && cp "$src/qrexec/services/bulkhead.Filecopy" "$agents/rpc/"
+for f in bulkhead.Filecopy bulkhead.VMShell; do
+        [ -e "$src/qrexec/services/$f" ] && cp "$src/qrexec/services/$f" "$agents/rpc/"
+done
+# The default policy, after the test's own rules (C-locale order: 30 < 50).
+cp "$src/qrexec/policy.d/50-bulkhead.policy" "$BULKHEAD_POLICY_DIR/"
 cat >"$agents/rpc/test.Echo" <<'EOF'
 #!/bin/sh
 echo "from $(hostname) to-caller $QREXEC_REMOTE_DOMAIN arg=$1"
@@ -98,7 +102,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..17"
+echo "1..20"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 "$bulkhead" template build host >/dev/null
 "$bulkhead" create "$A" --template host --label green
@@ -177,6 +181,14 @@ if [ -x "$agents/bulkhead-copy-to-vm" ] && [ -x "$agents/bulkhead-filecopy-unpac
 else
         ok "bulkhead-copy-to-vm: files land in the target's ~/Incoming/SOURCE # SKIP not built"
 fi
+
+# The default policy: a shell only from dom0; the paste decision is dom0's.
+out=$(echo 'echo shell-ok; exit' | "$bulkhead" run --service bulkhead.VMShell "$B" 2>/dev/null)
+check "bulkhead.VMShell from dom0 gives a shell" sh -c "echo '$out' | grep -qx shell-ok"
+"$bulkhead" run "$A" "$cvm" "$B" bulkhead.VMShell </dev/null >/dev/null 2>&1
+check "bulkhead.VMShell between domains is denied by default" test $? -eq 126
+"$bulkhead" run "$A" "$cvm" "$B" bulkhead.ClipboardPaste </dev/null >/dev/null 2>&1
+check "bulkhead.ClipboardPaste is not a call a domain may make" test $? -eq 126
 
 # The audit log: one line per call, with decision and status.
 audit="$BULKHEAD_STATE_DIR/qrexec-audit.log"
