@@ -28,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +77,7 @@ struct session {
         size_t stdin_off;   /* of the STDIN payload held in rx */
         bool stdin_held;
         unsigned next_out;  /* alternates stdout and stderr when both have data */
+        bool socket_service; /* in_fd and out_fd are one connected socket */
 };
 
 static void close_fd(int *fd)
@@ -288,7 +291,7 @@ static const char *builtin_service_dir(void)
 
 /* "SERVICE+ARG" is tried before "SERVICE" in each directory, as in Qubes, so
  * one argument can have a program of its own. */
-static int find_service(const char *service, const char *arg, char *path, size_t size)
+static int find_service(const char *service, const char *arg, char *path, size_t size, bool *is_socket)
 {
         const char *dirs[4];
         size_t n = 0;
@@ -306,8 +309,10 @@ static int find_service(const char *service, const char *arg, char *path, size_t
                         if (snprintf(path, size, "%s/%s%s%s", dirs[i], service, with_arg ? "+" : "",
                                      with_arg ? arg : "") >= (int)size)
                                 continue;
-                        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                        if (stat(path, &st) == 0 && (S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode))) {
+                                *is_socket = S_ISSOCK(st.st_mode);
                                 return 0;
+                        }
                 }
         }
         return -ENOENT;
@@ -318,12 +323,55 @@ static int find_service(const char *service, const char *arg, char *path, size_t
  * QREXEC_SERVICE_ARGUMENT, the caller's name in QREXEC_REMOTE_DOMAIN (what
  * Qubes services expect).  The names were checked by the protocol module.
  */
+/*
+ * A socket service: a program that already runs in the domain and listens
+ * on a Unix socket in a service directory (Qubes' socket services).  The
+ * call costs a connect instead of a program start: it is told
+ * "SERVICE+ARG SOURCE\0" and then has the caller's stdin and stdout on the
+ * connection; its status is 0 when it closes the connection.
+ */
+static int start_socket_service(struct session *s, const char *path, const char *full,
+                                const char *source)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char hdr[256];
+        int fd, err[2], n;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        n = snprintf(hdr, sizeof(hdr), "%s %s", full, source) + 1;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+            write(fd, hdr, (size_t)n) != n || pipe2(err, O_CLOEXEC) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        close(err[1]); /* no stderr: an empty stream */
+        s->socket_service = true;
+        s->in_fd = fd;
+        s->out_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        s->err_fd = err[0];
+        if (s->out_fd < 0)
+                return -errno;
+        fcntl(s->in_fd, F_SETFL, O_NONBLOCK);
+        fcntl(s->out_fd, F_SETFL, O_NONBLOCK);
+        fcntl(s->err_fd, F_SETFL, O_NONBLOCK);
+        s->started = s->reaped = true;
+        s->wstatus = W_EXITCODE(0, 0);
+        return 0;
+}
+
 static int start_service(struct session *s, const char *service, const char *arg, const char *source)
 {
         char path[PATH_MAX], full[160];
         char *argv[3] = { path, NULL, NULL };
+        bool is_socket = false;
 
-        if (find_service(service, arg, path, sizeof(path)) < 0) {
+        if (find_service(service, arg, path, sizeof(path), &is_socket) < 0) {
                 int out[2], err[2];
 
                 /* Reported as a shell reports a missing command: a line on
@@ -347,9 +395,16 @@ static int start_service(struct session *s, const char *service, const char *arg
                 s->wstatus = W_EXITCODE(127, 0);
                 return 0;
         }
+        snprintf(full, sizeof(full), "%s%s%s", service, arg[0] ? "+" : "", arg);
+        if (is_socket) {
+                int r = start_socket_service(s, path, full, source);
+
+                if (r < 0)
+                        bh_log_errno(r, "session %d: socket service %s", (int)getpid(), path);
+                return r;
+        }
         if (arg[0])
                 argv[1] = (char *)arg;
-        snprintf(full, sizeof(full), "%s%s%s", service, arg[0] ? "+" : "", arg);
         setenv("QREXEC_SERVICE_FULL_NAME", full, 1);
         setenv("QREXEC_SERVICE_ARGUMENT", arg, 1);
         setenv("QREXEC_REMOTE_DOMAIN", source, 1);
@@ -394,6 +449,10 @@ static int handle_message(struct session *s)
         }
         case BH_EXEC_MSG_STDIN:
                 if (rx->len == 0) {
+                        /* A socket service shares the socket for both
+                         * directions: only its writing half ends. */
+                        if (s->socket_service && s->in_fd >= 0)
+                                shutdown(s->in_fd, SHUT_WR);
                         close_fd(&s->in_fd);
                 } else if (s->in_fd >= 0) {
                         /* Held in rx until the pipe takes it: no more is read

@@ -71,6 +71,7 @@ test.Echo     *     $A      @dispvm:$DVM  allow
 test.Echo     *     $A      @default      allow target=$B
 test.Echo     *     @tag:friend $A        allow
 test.Status   *     $A      $B            allow
+test.Sock     *     $A      $B            allow
 test.Sleep    *     $A      $B            allow
 test.Mark     *     $A      $B            deny
 no.Such       *     $A      $B            allow
@@ -102,7 +103,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..20"
+echo "1..21"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 "$bulkhead" template build host >/dev/null
 "$bulkhead" create "$A" --template host --label green
@@ -181,6 +182,25 @@ if [ -x "$agents/bulkhead-copy-to-vm" ] && [ -x "$agents/bulkhead-filecopy-unpac
 else
         ok "bulkhead-copy-to-vm: files land in the target's ~/Incoming/SOURCE # SKIP not built"
 fi
+
+# A socket service: a program already running in the target, reached by a
+# connect instead of a program start.
+"$bulkhead" run "$B" sh -c 'mkdir -p /etc/bulkhead/rpc; exec python3 -c "
+import socket, os
+s = socket.socket(socket.AF_UNIX)
+s.bind(\"/etc/bulkhead/rpc/test.Sock\"); s.listen(4)
+while True:
+    c, _ = s.accept(); data = b\"\"
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        data += b
+    hdr, _, rest = data.partition(b\"\\0\")
+    c.sendall(b\"sock \" + hdr + b\" \" + rest); c.close()
+" >/dev/null 2>&1 </dev/null &'
+for _ in $(seq 100); do "$bulkhead" run "$B" test -S /etc/bulkhead/rpc/test.Sock && break; sleep 0.05; done
+out=$(printf data | "$bulkhead" run "$A" "$cvm" "$B" test.Sock+x 2>&1)
+check "a socket service gets the call's header and stdin, and answers" test "$out" = "sock test.Sock+x $A data"
 
 # The default policy: a shell only from dom0; the paste decision is dom0's.
 out=$(echo 'echo shell-ok; exit' | "$bulkhead" run --service bulkhead.VMShell "$B" 2>/dev/null)
