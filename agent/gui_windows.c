@@ -31,8 +31,10 @@
 #include "gui_windows.h"
 #include "util.h"
 
-/* One flush of damage per 16 ms: a 60 Hz display shows no more. */
-#define FRAME_MS 16
+/* One flush of damage per 12 ms: a 60 Hz display shows no more than one
+ * per 16.7 ms, and the margin keeps timer and scheduling jitter from
+ * turning a 60 Hz app into 55 frames a second. */
+#define FRAME_MS 12
 /* More damaged rectangles than this in one window and frame are sent as
  * their bounding box: one copy instead of many small round trips. */
 #define MAX_RECTS 16
@@ -189,21 +191,30 @@ static void send_class(struct gui *g, struct gui_win *w)
         gui_send(g, &m);
 }
 
-/* One hint pair into the message: dropped if negative, clamped to the limits. */
-static void hint_pair(uint32_t *flags, uint32_t bit, int wv, int hv, uint32_t *w, uint32_t *h,
-                      int least)
+/* One hint pair into the message: dropped if negative, the border added
+ * (extra), clamped to the limits. */
+static void hint_pair(uint32_t *flags, uint32_t bit, int wv, int hv, unsigned extra, uint32_t *w,
+                      uint32_t *h, int least)
 {
         if (wv < least || hv < least)
                 return;
         *flags |= bit;
-        *w = umin((unsigned)wv, BH_GUI_MAX_WINDOW_WIDTH);
-        *h = umin((unsigned)hv, BH_GUI_MAX_WINDOW_HEIGHT);
+        *w = umin(umin((unsigned)wv, BH_GUI_MAX_WINDOW_WIDTH) + extra, BH_GUI_MAX_WINDOW_WIDTH);
+        *h = umin(umin((unsigned)hv, BH_GUI_MAX_WINDOW_HEIGHT) + extra, BH_GUI_MAX_WINDOW_HEIGHT);
 }
 
+/*
+ * WM_NORMAL_HINTS describe the window's inside; the protocol's geometry is
+ * the outer rectangle (border included), so the border is added to the
+ * minimum, maximum and base sizes.  With increments and no base size, ICCCM
+ * counts from the minimum size (or 0): that base is sent, border added, so
+ * dom0 steps the outer size from the right place.
+ */
 static void send_hints(struct gui *g, struct gui_win *w)
 {
         struct bh_gui_msg m = { .type = BH_GUI_MSG_SIZE_HINTS, .window = (uint32_t)w->id };
         XSizeHints *sh = XAllocSizeHints();
+        unsigned border = umin(2 * w->bw, BH_GUI_MAX_WINDOW_WIDTH);
         long supplied = 0;
 
         if (!sh)
@@ -212,17 +223,26 @@ static void send_hints(struct gui *g, struct gui_win *w)
                 uint32_t *f = &m.u.hints.flags;
 
                 if (sh->flags & PMinSize)
-                        hint_pair(f, BH_GUI_HINT_MIN, sh->min_width, sh->min_height,
+                        hint_pair(f, BH_GUI_HINT_MIN, sh->min_width, sh->min_height, border,
                                   &m.u.hints.min_w, &m.u.hints.min_h, 0);
                 if (sh->flags & PMaxSize)
-                        hint_pair(f, BH_GUI_HINT_MAX, sh->max_width, sh->max_height,
+                        hint_pair(f, BH_GUI_HINT_MAX, sh->max_width, sh->max_height, border,
                                   &m.u.hints.max_w, &m.u.hints.max_h, 0);
                 if (sh->flags & PBaseSize)
-                        hint_pair(f, BH_GUI_HINT_BASE, sh->base_width, sh->base_height,
+                        hint_pair(f, BH_GUI_HINT_BASE, sh->base_width, sh->base_height, border,
                                   &m.u.hints.base_w, &m.u.hints.base_h, 0);
                 if (sh->flags & PResizeInc)
-                        hint_pair(f, BH_GUI_HINT_INC, sh->width_inc, sh->height_inc,
+                        hint_pair(f, BH_GUI_HINT_INC, sh->width_inc, sh->height_inc, 0,
                                   &m.u.hints.inc_w, &m.u.hints.inc_h, 1);
+                if ((*f & BH_GUI_HINT_INC) && !(*f & BH_GUI_HINT_BASE) && border > 0) {
+                        if (*f & BH_GUI_HINT_MIN) {
+                                m.u.hints.base_w = m.u.hints.min_w;
+                                m.u.hints.base_h = m.u.hints.min_h;
+                        } else {
+                                m.u.hints.base_w = m.u.hints.base_h = border;
+                        }
+                        *f |= BH_GUI_HINT_BASE;
+                }
         }
         XFree(sh);
         gui_send(g, &m);
@@ -506,6 +526,7 @@ static void on_configure(struct gui *g, const XConfigureEvent *e)
             w->bw == (unsigned)e->border_width && w->override_redirect == !!e->override_redirect)
                 return; /* a restack */
         bool resized = w->w != nw || w->h != nh;
+        bool new_border = w->bw != (unsigned)e->border_width;
 
         w->x = e->x;
         w->y = e->y;
@@ -516,6 +537,8 @@ static void on_configure(struct gui *g, const XConfigureEvent *e)
         if (!w->announced)
                 return;
         send_configure(g, w);
+        if (new_border)
+                send_hints(g, w); /* they carry the border */
         if (w->shown && resized) {
                 pixmap_renew(g, w);
                 buffer_make(g, w);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -185,6 +186,33 @@ static void stop_disposables(struct daemon *dm)
         }
 }
 
+/* The per-domain helpers (qrexec-daemon, bulkhead-guid) and the policy
+ * daemon are our children: one that ends is said in the log, and reaped,
+ * so a helper that fails at start is not silent. */
+static void reap_one(const char *what, const char *domain, pid_t *pid)
+{
+        int st;
+
+        if (*pid <= 0 || waitpid(*pid, &st, WNOHANG) != *pid)
+                return;
+        if (WIFSIGNALED(st))
+                bh_log_error("%s%s%s: %s killed by signal %d", domain ? "domain " : "", domain ? domain : "",
+                             domain ? "" : "qrexec", what, WTERMSIG(st));
+        else
+                bh_log_info("%s%s%s: %s exited with status %d", domain ? "domain " : "", domain ? domain : "",
+                            domain ? "" : "qrexec", what, WEXITSTATUS(st));
+        *pid = 0;
+}
+
+static void reap_helpers(struct daemon *dm)
+{
+        reap_one("qrexec-policy", NULL, &dm->policy_pid);
+        for (struct dom_rt *r = dm->doms; r; r = r->next) {
+                reap_one("qrexec-daemon", r->d.name, &r->qrexec_pid);
+                reap_one("bulkhead-guid", r->d.name, &r->guid_pid);
+        }
+}
+
 static int run_loop(struct daemon *dm, int sigfd)
 {
         while (!dm->quit) {
@@ -212,10 +240,19 @@ static int run_loop(struct daemon *dm, int sigfd)
                 }
                 if (fds[0].revents) {
                         struct signalfd_siginfo si;
-                        if (read(sigfd, &si, sizeof(si)) == sizeof(si))
+                        bool stop = false;
+
+                        while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+                                if (si.ssi_signo == SIGCHLD)
+                                        continue;
                                 bh_log_info("signal %u: stopping", si.ssi_signo);
-                        dm->quit = true;
-                        break;
+                                stop = true;
+                        }
+                        reap_helpers(dm);
+                        if (stop) {
+                                dm->quit = true;
+                                break;
+                        }
                 }
                 /* Deaths first: a client's next request must see them. */
                 for (size_t i = 0; i < nd; i++)
@@ -321,6 +358,7 @@ int main(int argc, char **argv)
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGCHLD);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
         sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -5,6 +5,7 @@
  * since a mistaken client must not corrupt the registry.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,11 @@ static int copy_tree(const char *from, const char *to)
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
+                sigset_t none;
+
+                /* bulkheadd's blocked signals are not cp's business. */
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
                 execlp("cp", "cp", "-a", "--reflink=auto", "--", from, to, (char *)NULL);
                 _exit(127);
         }

@@ -181,6 +181,33 @@ static gboolean on_delete(GtkWidget *widget, GdkEvent *ev, gpointer data)
         return TRUE; /* the domain decides; its UNMAP/DESTROY closes it */
 }
 
+/*
+ * The GTK window is going away.  When dom0 destroys it (hide_window) the
+ * view no longer points to it and nothing is left to do.  Otherwise another
+ * program on the desktop destroyed its X window (GTK then destroys the
+ * widget): the view forgets it, so that nothing later touches the freed
+ * widget, and the domain is asked to close the window as if the user had
+ * clicked its close button.  Should the domain keep it, it is shown again
+ * at its next MAP.
+ */
+static void on_destroy(GtkWidget *widget, gpointer data)
+{
+        struct guid_window *w = window_of(widget);
+        struct bh_gui_msg m;
+        struct guid_view *v;
+
+        if (!w)
+                return;
+        v = w->ui;
+        v->window = v->area = NULL;
+        v->fullscreen = false;
+        bh_log_info("domain %s: window 0x%x was destroyed on the desktop; asking the domain to "
+                    "close it",
+                    G->s->name, w->id);
+        m = (struct bh_gui_msg){ .type = BH_GUI_MSG_CLOSE, .window = w->id };
+        guid_send(G, &m);
+}
+
 /* ---- windows --------------------------------------------------------------- */
 
 static void apply_geometry(struct guid_window *w)
@@ -190,6 +217,7 @@ static void apply_geometry(struct guid_window *w)
 
         if (!v->window)
                 return;
+        guid_displayed(w, o);
         gtk_window_move(GTK_WINDOW(v->window), o.x, o.y);
         gtk_window_resize(GTK_WINDOW(v->window), (int)o.w, (int)o.h);
         gtk_widget_queue_draw(v->area);
@@ -274,9 +302,12 @@ static void hide_window(struct guid_window *w)
         struct guid_view *v = w->ui;
 
         if (v && v->window) {
-                gtk_widget_destroy(v->window);
+                GtkWidget *win = v->window;
+
+                /* Forgotten first: on_destroy then sees dom0's own doing. */
                 v->window = v->area = NULL;
                 v->fullscreen = false;
+                gtk_widget_destroy(win);
         }
 }
 
@@ -297,6 +328,7 @@ static void show_window(struct guid_window *w)
         G_GNUC_END_IGNORE_DEPRECATIONS
         gtk_window_set_title(GTK_WINDOW(win), w->title);
         gtk_window_set_default_size(GTK_WINDOW(win), (int)o.w, (int)o.h);
+        guid_displayed(w, o);
         gtk_window_move(GTK_WINDOW(win), o.x, o.y);
         if (w->override_redirect)
                 gtk_window_set_resizable(GTK_WINDOW(win), FALSE);
@@ -327,6 +359,7 @@ static void show_window(struct guid_window *w)
         if (!w->override_redirect)
                 g_signal_connect(win, "configure-event", G_CALLBACK(on_configure), NULL);
         g_signal_connect(win, "delete-event", G_CALLBACK(on_delete), NULL);
+        g_signal_connect(win, "destroy", G_CALLBACK(on_destroy), NULL);
         gtk_container_add(GTK_CONTAINER(win), area);
         v->window = win;
         v->area = area;

@@ -527,7 +527,10 @@ static int parse_args(int argc, char **argv, struct guid_opts *o)
                         break;
                 case 'D': o->vchan_dir = optarg; break;
                 case 'i':
-                        if (parse_u32(optarg, 1, 0x7fef, &v) < 0)
+                        /* 0 is what bulkheadd passes for a container
+                         * domain (the socket transport has no domain ids);
+                         * the xen transport refuses it below. */
+                        if (parse_u32(optarg, 0, 0x7fef, &v) < 0)
                                 return -EINVAL;
                         o->domid = (int)v;
                         break;

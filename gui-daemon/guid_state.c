@@ -126,6 +126,39 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
         return a < b ? a : b;
 }
 
+static bool area_eq(struct bh_gui_area a, struct bh_gui_area b)
+{
+        return a.x == b.x && a.y == b.y && a.w == b.w && a.h == b.h;
+}
+
+static void echo_push(struct guid_echoes *e, struct bh_gui_area a)
+{
+        if (e->n == GUID_ECHO_MAX) {
+                memmove(&e->a[0], &e->a[1], (GUID_ECHO_MAX - 1) * sizeof(e->a[0]));
+                e->n--;
+        }
+        e->a[e->n++] = a;
+}
+
+/* Takes a and everything older; returns how many newer are left, or -1 if
+ * a was not there. */
+static int echo_take(struct guid_echoes *e, struct bh_gui_area a)
+{
+        for (uint32_t i = 0; i < e->n; i++) {
+                if (!area_eq(e->a[i], a))
+                        continue;
+                memmove(&e->a[0], &e->a[i + 1], (e->n - i - 1) * sizeof(e->a[0]));
+                e->n -= i + 1;
+                return (int)e->n;
+        }
+        return -1;
+}
+
+static struct bh_gui_area rect_area(struct bh_gui_rect r)
+{
+        return (struct bh_gui_area){ r.x, r.y, r.w, r.h };
+}
+
 /*
  * A managed window: cut to the work area (less the frame) and moved so that
  * the whole frame is inside it.  The domain is not told; the user may move
@@ -294,16 +327,23 @@ int guid_state_apply(struct guid_state *s, const struct bh_gui_msg *m, struct gu
                         ch->what = GUID_CH_UNMAPPED;
                 }
                 break;
-        case BH_GUI_MSG_CONFIGURE:
+        case BH_GUI_MSG_CONFIGURE: {
+                /* The echo of a user's move that a newer one overrides:
+                 * the domain follows the newer one, the desktop stays. */
+                bool stale = echo_take(&w->user_sent, rect_area(m->u.configure.rect)) > 0;
+
                 /* The override-redirect bit here is only noted: the kind
                  * changes at MAP. */
                 w->rect = m->u.configure.rect;
                 w->or_wanted = m->u.configure.flags & BH_GUI_OVERRIDE_REDIRECT;
                 if (!w->mapped)
                         w->override_redirect = w->or_wanted;
+                if (stale)
+                        break;
                 place(s, w);
                 ch->what = GUID_CH_GEOMETRY;
                 break;
+        }
         case BH_GUI_MSG_BUFFER:
                 w->buf_w = m->u.buffer.width;
                 w->buf_h = m->u.buffer.height;
@@ -505,6 +545,11 @@ static uint32_t clamp_size(int64_t v, uint32_t max)
         return v < 1 ? 1 : v > max ? max : (uint32_t)v;
 }
 
+void guid_displayed(struct guid_window *w, struct bh_gui_area outer)
+{
+        echo_push(&w->asked, outer);
+}
+
 int guid_user_configure(struct guid_state *s, struct guid_window *w, int ox, int oy, int ow, int oh,
                         struct bh_gui_msg *m)
 {
@@ -512,6 +557,9 @@ int guid_user_configure(struct guid_state *s, struct guid_window *w, int ox, int
 
         if (w->override_redirect || !w->mapped)
                 return -EAGAIN;
+        if (ow > 0 && oh > 0 &&
+            echo_take(&w->asked, (struct bh_gui_area){ ox, oy, (uint32_t)ow, (uint32_t)oh }) >= 0)
+                return -EAGAIN; /* dom0's own move */
         r.x = clamp_coord((int64_t)ox + GUID_FRAME - s->work.x);
         r.y = clamp_coord((int64_t)oy + GUID_FRAME - s->work.y);
         r.w = clamp_size((int64_t)ow - 2 * GUID_FRAME, BH_GUI_MAX_WINDOW_WIDTH);
@@ -520,6 +568,7 @@ int guid_user_configure(struct guid_state *s, struct guid_window *w, int ox, int
         if (r.x == w->rect.x && r.y == w->rect.y && r.w == w->rect.w && r.h == w->rect.h)
                 return -EAGAIN;
         w->rect = r;
+        echo_push(&w->user_sent, rect_area(r));
         *m = (struct bh_gui_msg){ .type = BH_GUI_MSG_CONFIGURE, .window = w->id };
         m->u.configure.rect = r;
         m->u.configure.flags = 0;

@@ -42,6 +42,19 @@ int guid_label_rgb(const char *label, uint32_t *ret_rgb);
 /* 1..GUID_NAME_MAX of [A-Za-z0-9_.-], not starting with '-' or '.'. */
 bool guid_domain_name_ok(const char *name);
 
+/*
+ * Geometry changes dom0 made that are still to come back: each user move
+ * sent as CONFIGURE until the agent's CONFIGURE echoes it, each move asked
+ * of the display until the display reports it.  A drag makes one a frame and
+ * its echo comes a few frames later; past this many the oldest is forgotten.
+ */
+#define GUID_ECHO_MAX 8
+
+struct guid_echoes {
+        struct bh_gui_area a[GUID_ECHO_MAX]; /* oldest first */
+        uint32_t n;
+};
+
 struct guid_window {
         uint32_t id;
         struct bh_gui_rect rect;    /* the domain's geometry: last CREATE/CONFIGURE */
@@ -61,6 +74,8 @@ struct guid_window {
         char wm_instance[GUID_CLASS_SIZE]; /* "name:instance" */
         char wm_class[GUID_CLASS_SIZE];    /* "name:class" */
         double scroll_x, scroll_y;         /* smooth scrolling not yet a whole step */
+        struct guid_echoes user_sent;      /* content rects sent for the user's moves */
+        struct guid_echoes asked;          /* outer rects asked of the display */
         void *ui;                          /* the display layer's; NULL until it makes one */
 };
 
@@ -167,10 +182,23 @@ int guid_input_focus(struct guid_state *s, const struct guid_window *w, bool in,
                      struct bh_gui_msg *m);
 
 /*
- * The user moved or resized w's outer rectangle to (ox, oy, ow, oh) on dom0's
- * desktop.  Builds the CONFIGURE for the agent and records it as w's
- * geometry; -EAGAIN if nothing changed (the echo of the agent's own
- * CONFIGURE) or w is override-redirect (placed by its domain only).
+ * The display reports w's outer rectangle at (ox, oy, ow, oh) on dom0's
+ * desktop.  If that is where guid_displayed last asked it to be (or a
+ * step on the way), it is dom0's own move; otherwise the user moved or
+ * resized it: builds the CONFIGURE for the agent and records it as w's
+ * geometry.  -EAGAIN if there is nothing to send: dom0's own move, nothing
+ * changed (the echo of the agent's own CONFIGURE), or w is override-redirect
+ * (placed by its domain only).
+ *
+ * The agent answers a user's CONFIGURE with its own once the domain's window
+ * has moved.  While a newer user move is on its way, such an echo of an
+ * older one is not shown (guid_state_apply): a drag would otherwise jump
+ * back to where it was a few frames before, and that move, reported by the
+ * display, would be sent again as the user's.
  */
 int guid_user_configure(struct guid_state *s, struct guid_window *w, int ox, int oy, int ow, int oh,
                         struct bh_gui_msg *m);
+
+/* The display layer is about to move or resize w's outer rectangle to
+ * `outer` (w->placed grown by the frame). */
+void guid_displayed(struct guid_window *w, struct bh_gui_area outer);

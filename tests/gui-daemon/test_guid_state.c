@@ -460,6 +460,78 @@ static void test_user_configure_sends_only_changes(void **state)
         assert_int_equal(guid_user_configure(f->s, menu, 0, 0, 500, 500, &m), -EAGAIN);
 }
 
+/* The agent's CONFIGURE for window id. */
+static unsigned agent_configure(struct fixture *f, uint32_t id, int32_t x, int32_t y, uint32_t w,
+                                uint32_t h)
+{
+        struct bh_gui_msg m = { .type = BH_GUI_MSG_CONFIGURE, .window = id };
+        struct guid_change ch;
+
+        m.u.configure.rect = (struct bh_gui_rect){ x, y, w, h };
+        assert_int_equal(feed(f, &m, &ch), 0);
+        return ch.what;
+}
+
+static void test_user_configure_stale_echo_does_not_move_the_window_back(void **state)
+{
+        struct fixture *f = *state;
+        struct guid_window *w = create(f, 1, 100, 100, 200, 100, false);
+        struct bh_gui_msg m;
+
+        map(f, 1, false);
+        /* a resize, then a move, before the agent has answered either */
+        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
+                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
+                         0);
+        assert_int_equal(guid_user_configure(f->s, w, 400 - GUID_FRAME, 300 - GUID_FRAME,
+                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
+                         0);
+        /* the echo of the resize: the domain follows the move, the window stays */
+        assert_int_equal(agent_configure(f, 1, 100, 100, 300, 200), 0);
+        assert_int_equal(w->placed.x, 400);
+        assert_int_equal(w->placed.y, 300);
+        /* the domain cut the old size on its own (a terminal's cell grid):
+         * shown, as the domain has it */
+        assert_int_equal(agent_configure(f, 1, 100, 100, 300, 195), GUID_CH_GEOMETRY);
+        assert_int_equal(w->placed.x, 100);
+        /* the echo of the move, the newest: shown */
+        assert_int_equal(agent_configure(f, 1, 400, 300, 300, 200), GUID_CH_GEOMETRY);
+        assert_int_equal(w->placed.x, 400);
+        assert_int_equal(w->placed.y, 300);
+        assert_int_equal(agent_configure(f, 1, 400, 300, 300, 195), GUID_CH_GEOMETRY);
+        assert_int_equal(w->placed.h, 195);
+}
+
+static void test_user_configure_ignores_the_displays_own_moves(void **state)
+{
+        struct fixture *f = *state;
+        struct guid_window *w = create(f, 1, 100, 100, 200, 100, false);
+        struct bh_gui_area first, second;
+        struct bh_gui_msg m;
+
+        map(f, 1, false);
+        /* two CONFIGUREs from the domain, shown one after the other */
+        agent_configure(f, 1, 10, 10, 200, 100);
+        first = guid_outer(&w->placed);
+        guid_displayed(w, first);
+        agent_configure(f, 1, 500, 400, 200, 100);
+        second = guid_outer(&w->placed);
+        guid_displayed(w, second);
+        /* the display reports the first move after the second was asked:
+         * dom0's own doing, not sent back to the domain as the user's */
+        assert_int_equal(guid_user_configure(f->s, w, first.x, first.y, (int)first.w,
+                                             (int)first.h, &m),
+                         -EAGAIN);
+        assert_int_equal(guid_user_configure(f->s, w, second.x, second.y, (int)second.w,
+                                             (int)second.h, &m),
+                         -EAGAIN);
+        /* the user's next move is sent */
+        assert_int_equal(guid_user_configure(f->s, w, first.x, first.y, (int)first.w,
+                                             (int)first.h, &m),
+                         0);
+        assert_int_equal(m.u.configure.rect.x, 10);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -484,6 +556,8 @@ int main(void)
                 T(test_clipboard_combos_need_ctrl_and_shift),
                 T(test_keys_held_are_reported_in_focus),
                 T(test_user_configure_sends_only_changes),
+                T(test_user_configure_stale_echo_does_not_move_the_window_back),
+                T(test_user_configure_ignores_the_displays_own_moves),
 #undef T
         };
 
