@@ -140,34 +140,6 @@ static void listener(const struct bh_vchan_addr *addr, int notify_fd, pid_t pare
         _exit(session_run(v, NULL) < 0 ? 1 : 0);
 }
 
-static int addr_from_env(struct bh_vchan_addr *addr)
-{
-        const char *t = getenv("BULKHEAD_TRANSPORT");
-        const char *d = getenv("BULKHEAD_PEER_DOMID");
-        int r;
-
-        *addr = (struct bh_vchan_addr){ .transport = BH_VCHAN_SOCKET, .port = BH_EXEC_PORT };
-        if (t && *t) {
-                r = bh_vchan_transport_from_string(t, &addr->transport);
-                if (r < 0)
-                        return bh_log_errno(r, "BULKHEAD_TRANSPORT=%s: not socket or xen", t);
-        }
-        if (d && *d) {
-                char *end;
-                long id;
-
-                errno = 0;
-                id = strtol(d, &end, 10);
-                if (errno || *end || id < 0 || id > 0x7fef)
-                        return bh_log_errno(-EINVAL, "BULKHEAD_PEER_DOMID=%s", d);
-                addr->peer_domid = (int)id;
-        }
-        addr->socket_dir = getenv("BULKHEAD_VCHAN_DIR");
-        if (addr->transport == BH_VCHAN_SOCKET && (!addr->socket_dir || !*addr->socket_dir))
-                return bh_log_errno(-EINVAL, "BULKHEAD_VCHAN_DIR is not set");
-        return 0;
-}
-
 /* Forks the qrexec control process; it lives as long as the agent. */
 static pid_t start_control(const struct bh_vchan_addr *addr, pid_t parent)
 {
@@ -224,7 +196,7 @@ int main(int argc, char **argv)
                                 "BULKHEAD_TRANSPORT, BULKHEAD_VCHAN_DIR, BULKHEAD_PEER_DOMID)\n");
                 return 2;
         }
-        if (addr_from_env(&addr) < 0)
+        if (bh_vchan_addr_from_env(&addr, BH_EXEC_PORT) < 0)
                 return 1;
         /* qrexec's local socket sits beside the channel directory, so an
          * agent run outside a domain (tests) keeps to its own directory;

@@ -398,34 +398,6 @@ static int on_vchan(struct gui *g)
 
 /* ---- set-up ----------------------------------------------------------------------- */
 
-static int addr_from_env(struct bh_vchan_addr *addr)
-{
-        const char *t = getenv("BULKHEAD_TRANSPORT");
-        const char *d = getenv("BULKHEAD_PEER_DOMID");
-        int r;
-
-        *addr = (struct bh_vchan_addr){ .transport = BH_VCHAN_SOCKET, .port = BH_GUI_PORT };
-        if (t && *t) {
-                r = bh_vchan_transport_from_string(t, &addr->transport);
-                if (r < 0)
-                        return bh_log_errno(r, "BULKHEAD_TRANSPORT=%s: not socket or xen", t);
-        }
-        if (d && *d) {
-                char *end;
-                long id;
-
-                errno = 0;
-                id = strtol(d, &end, 10);
-                if (errno || *end || id < 0 || id > 0x7fef)
-                        return bh_log_errno(-EINVAL, "BULKHEAD_PEER_DOMID=%s", d);
-                addr->peer_domid = (int)id;
-        }
-        addr->socket_dir = getenv("BULKHEAD_VCHAN_DIR");
-        if (addr->transport == BH_VCHAN_SOCKET && (!addr->socket_dir || !*addr->socket_dir))
-                return bh_log_errno(-EINVAL, "BULKHEAD_VCHAN_DIR is not set");
-        return 0;
-}
-
 /* ":N" with N a display number. */
 static int display_from_env(const char **ret)
 {
@@ -548,7 +520,7 @@ int main(int argc, char **argv)
                 return 2;
         }
         setlocale(LC_CTYPE, "");
-        if (addr_from_env(&g.addr) < 0 || display_from_env(&g.own_display) < 0)
+        if (bh_vchan_addr_from_env(&g.addr, BH_GUI_PORT) < 0 || display_from_env(&g.own_display) < 0)
                 return 1;
         g.no_shm = getenv("BULKHEAD_GUI_NO_SHM") && strcmp(getenv("BULKHEAD_GUI_NO_SHM"), "1") == 0;
         if (getenv("BULKHEAD_GUI_STATS")) {

@@ -4,71 +4,7 @@
 
 #include "gui_proto.h"
 #include "gui_text.h"
-
-/* One character of strict UTF-8: its length, or 0 if s does not start with one. */
-static size_t utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
-{
-        uint32_t c, min;
-        size_t n;
-
-        if (len == 0)
-                return 0;
-        c = s[0];
-        if (c < 0x80) {
-                *cp = c;
-                return 1;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-                n = 2;
-                c &= 0x1f;
-                min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                n = 3;
-                c &= 0x0f;
-                min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                n = 4;
-                c &= 0x07;
-                min = 0x10000;
-        } else {
-                return 0;
-        }
-        if (len < n)
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = c << 6 | (s[i] & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        *cp = c;
-        return n;
-}
-
-static size_t utf8_put(uint32_t c, uint8_t out[4])
-{
-        if (c < 0x80) {
-                out[0] = (uint8_t)c;
-                return 1;
-        }
-        if (c < 0x800) {
-                out[0] = (uint8_t)(0xc0 | c >> 6);
-                out[1] = (uint8_t)(0x80 | (c & 0x3f));
-                return 2;
-        }
-        if (c < 0x10000) {
-                out[0] = (uint8_t)(0xe0 | c >> 12);
-                out[1] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-                out[2] = (uint8_t)(0x80 | (c & 0x3f));
-                return 3;
-        }
-        out[0] = (uint8_t)(0xf0 | c >> 18);
-        out[1] = (uint8_t)(0x80 | (c >> 12 & 0x3f));
-        out[2] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-        out[3] = (uint8_t)(0x80 | (c & 0x3f));
-        return 4;
-}
+#include "utf8.h"
 
 bool gui_text_is_utf8(const char *s, size_t len)
 {
@@ -76,7 +12,7 @@ bool gui_text_is_utf8(const char *s, size_t len)
 
         while (len > 0) {
                 uint32_t c;
-                size_t n = utf8_next(p, len, &c);
+                size_t n = bh_utf8_next(p, len, &c);
 
                 if (n == 0)
                         return false;
@@ -103,7 +39,7 @@ size_t gui_text_utf8(const char *in, size_t in_len, enum gui_text_from from, uns
                         c = s[0];
                         n = 1;
                 } else {
-                        n = utf8_next(s, in_len, &c);
+                        n = bh_utf8_next(s, in_len, &c);
                         if (n == 0) {
                                 c = 0xfffd; /* one per bad byte, then resync */
                                 n = 1;
@@ -115,7 +51,7 @@ size_t gui_text_utf8(const char *in, size_t in_len, enum gui_text_from from, uns
                         continue;
                 if ((flags & GUI_TEXT_NO_CONTROLS) && (c < 0x20 || (c >= 0x7f && c <= 0x9f)))
                         continue;
-                len = utf8_put(c, enc);
+                len = bh_utf8_put(c, enc);
                 if (len > out_max - o)
                         break; /* whole characters only */
                 memcpy(out + o, enc, len);
@@ -131,7 +67,7 @@ size_t gui_text_latin1(const char *in, size_t in_len, char *out)
 
         while (in_len > 0) {
                 uint32_t c;
-                size_t n = utf8_next(s, in_len, &c);
+                size_t n = bh_utf8_next(s, in_len, &c);
 
                 if (n == 0) {
                         c = '?';

@@ -30,7 +30,7 @@ EXTRA_DIST += tests/fuzz/corpus/gui_proto docs/gui-protocol.md
 # instrumentation and the fuzzer sees its way through the checks.
 if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_gui_proto
-tests_fuzz_fuzz_gui_proto_SOURCES = tests/fuzz/fuzz_gui_proto.c lib/gui_proto.c lib/gui_policy.c
+tests_fuzz_fuzz_gui_proto_SOURCES = tests/fuzz/fuzz_gui_proto.c lib/gui_proto.c lib/gui_policy.c lib/utf8.c
 tests_fuzz_fuzz_gui_proto_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_gui_proto_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gui_proto.h"
+#include "utf8.h"
 
 /* ---- the wire ---------------------------------------------------------------- */
 
@@ -135,51 +136,6 @@ const char *bh_gui_cursor_name(uint32_t cursor)
 
 /* ---- UTF-8 ------------------------------------------------------------------- */
 
-/*
- * Decodes one character of strict UTF-8 (no overlong forms, no surrogates,
- * nothing past U+10FFFF).  Returns its length, or 0 if s does not start with
- * a valid character.
- */
-static size_t utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
-{
-        uint32_t c, min;
-        size_t n;
-
-        if (len == 0)
-                return 0;
-        c = s[0];
-        if (c < 0x80) {
-                *cp = c;
-                return 1;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-                n = 2;
-                c &= 0x1f;
-                min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                n = 3;
-                c &= 0x0f;
-                min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                n = 4;
-                c &= 0x07;
-                min = 0x10000;
-        } else {
-                return 0;
-        }
-        if (len < n)
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = c << 6 | (s[i] & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        *cp = c;
-        return n;
-}
-
 static bool is_control(uint32_t c)
 {
         return c < 0x20 || (c >= 0x7f && c <= 0x9f);
@@ -191,7 +147,7 @@ static bool utf8_ok(const uint8_t *s, size_t len, bool no_controls)
 {
         while (len > 0) {
                 uint32_t c;
-                size_t n = utf8_next(s, len, &c);
+                size_t n = bh_utf8_next(s, len, &c);
 
                 if (n == 0 || c == 0 || (no_controls && is_control(c)))
                         return false;
@@ -990,7 +946,7 @@ size_t bh_gui_sanitize_title(const char *untrusted, size_t untrusted_len, char *
                 static const uint8_t replacement[] = { 0xef, 0xbf, 0xbd }; /* U+FFFD */
                 const uint8_t *emit = s;
                 uint32_t c;
-                size_t n = utf8_next(s, untrusted_len, &c), emit_len = n;
+                size_t n = bh_utf8_next(s, untrusted_len, &c), emit_len = n;
 
                 if (n == 0) {
                         /* One invalid byte, one replacement; resync at the next. */

@@ -5,6 +5,8 @@ lib_libbulkhead_a_SOURCES = \
 	lib/log.c \
 	lib/fsutil.h \
 	lib/fsutil.c \
+	lib/utf8.h \
+	lib/utf8.c \
 	lib/vchan.h \
 	lib/vchan_transport.h \
 	lib/vchan.c \

@@ -309,3 +309,31 @@ void bh_shbuf_free(struct bh_shbuf *b)
         free(b->desc);
         free(b);
 }
+
+int bh_vchan_addr_from_env(struct bh_vchan_addr *addr, int port)
+{
+        const char *t = getenv("BULKHEAD_TRANSPORT");
+        const char *d = getenv("BULKHEAD_PEER_DOMID");
+        int r;
+
+        *addr = (struct bh_vchan_addr){ .transport = BH_VCHAN_SOCKET, .port = port };
+        if (t && *t) {
+                r = bh_vchan_transport_from_string(t, &addr->transport);
+                if (r < 0)
+                        return bh_log_errno(r, "BULKHEAD_TRANSPORT=%s: not socket or xen", t);
+        }
+        if (d && *d) {
+                char *end;
+                long id;
+
+                errno = 0;
+                id = strtol(d, &end, 10);
+                if (errno || *end || id < 0 || id > 0x7fef)
+                        return bh_log_errno(-EINVAL, "BULKHEAD_PEER_DOMID=%s", d);
+                addr->peer_domid = (int)id;
+        }
+        addr->socket_dir = getenv("BULKHEAD_VCHAN_DIR");
+        if (addr->transport == BH_VCHAN_SOCKET && (!addr->socket_dir || !*addr->socket_dir))
+                return bh_log_errno(-EINVAL, "BULKHEAD_VCHAN_DIR is not set");
+        return 0;
+}

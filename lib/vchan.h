@@ -47,6 +47,14 @@ struct bh_vchan;
 
 /* Parse "socket" or "xen"; -EINVAL otherwise. */
 int bh_vchan_transport_from_string(const char *s, enum bh_vchan_transport *ret);
+
+/*
+ * The address an agent in a domain serves port on, from the environment
+ * its init gives it: BULKHEAD_TRANSPORT (socket, the default, or xen),
+ * BULKHEAD_VCHAN_DIR (socket: the channel directory), BULKHEAD_PEER_DOMID
+ * (xen: dom0's id, default 0).  -EINVAL with a log line when malformed.
+ */
+int bh_vchan_addr_from_env(struct bh_vchan_addr *addr, int port);
 const char *bh_vchan_transport_to_string(enum bh_vchan_transport t);
 
 /*

@@ -30,12 +30,12 @@ TESTS += tests/filecopy/test_filecopy_proto
 tests_filecopy_test_filecopy_proto_SOURCES = tests/filecopy/test_filecopy_proto.c
 tests_filecopy_test_filecopy_proto_CPPFLAGS = $(FILECOPY_CPPFLAGS)
 tests_filecopy_test_filecopy_proto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_filecopy_test_filecopy_proto_LDADD = qrexec/libfilecopy.a $(CMOCKA_LIBS)
+tests_filecopy_test_filecopy_proto_LDADD = qrexec/libfilecopy.a lib/libbulkhead.a $(CMOCKA_LIBS)
 
 # Writes hand-made (hostile) streams for the integration test.
 tests_filecopy_filecopy_craft_SOURCES = tests/filecopy/filecopy-craft.c
 tests_filecopy_filecopy_craft_CPPFLAGS = $(FILECOPY_CPPFLAGS)
-tests_filecopy_filecopy_craft_LDADD = qrexec/libfilecopy.a
+tests_filecopy_filecopy_craft_LDADD = qrexec/libfilecopy.a lib/libbulkhead.a
 
 TESTS += tests/filecopy/filecopy.sh
 EXTRA_DIST += tests/filecopy/filecopy.sh
@@ -44,7 +44,7 @@ FUZZ_TARGETS += fuzz_filecopy_proto
 check_PROGRAMS += tests/fuzz/replay_filecopy_proto
 tests_fuzz_replay_filecopy_proto_SOURCES = tests/fuzz/fuzz_filecopy_proto.c tests/fuzz/standalone.c
 tests_fuzz_replay_filecopy_proto_CPPFLAGS = $(FILECOPY_CPPFLAGS)
-tests_fuzz_replay_filecopy_proto_LDADD = qrexec/libfilecopy.a
+tests_fuzz_replay_filecopy_proto_LDADD = qrexec/libfilecopy.a lib/libbulkhead.a
 EXTRA_DIST += tests/fuzz/corpus/filecopy_proto
 
 if ENABLE_FUZZ
@@ -53,5 +53,5 @@ tests_fuzz_fuzz_filecopy_proto_SOURCES = tests/fuzz/fuzz_filecopy_proto.c
 tests_fuzz_fuzz_filecopy_proto_CPPFLAGS = $(FILECOPY_CPPFLAGS)
 tests_fuzz_fuzz_filecopy_proto_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_filecopy_proto_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_filecopy_proto_LDADD = qrexec/libfilecopy.a
+tests_fuzz_fuzz_filecopy_proto_LDADD = qrexec/libfilecopy.a lib/libbulkhead.a
 endif

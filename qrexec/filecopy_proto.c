@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "filecopy_proto.h"
+#include "utf8.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -88,7 +89,7 @@ bool bh_fc_text_ok(const uint8_t *s, size_t len)
 
         while (i < len) {
                 uint8_t b = s[i];
-                uint32_t c, min;
+                uint32_t c;
                 size_t n;
 
                 if (b < 0x80) {
@@ -97,29 +98,8 @@ bool bh_fc_text_ok(const uint8_t *s, size_t len)
                         i++;
                         continue;
                 }
-                if (b >= 0xc2 && b <= 0xdf) {
-                        n = 2;
-                        c = b & 0x1f;
-                        min = 0x80;
-                } else if (b >= 0xe0 && b <= 0xef) {
-                        n = 3;
-                        c = b & 0x0f;
-                        min = 0x800;
-                } else if (b >= 0xf0 && b <= 0xf4) {
-                        n = 4;
-                        c = b & 0x07;
-                        min = 0x10000;
-                } else {
-                        return false; /* continuation byte, 0xc0/0xc1, 0xf5.. */
-                }
-                if (len - i < n)
-                        return false;
-                for (size_t k = 1; k < n; k++) {
-                        if ((s[i + k] & 0xc0) != 0x80)
-                                return false;
-                        c = c << 6 | (s[i + k] & 0x3f);
-                }
-                if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+                n = bh_utf8_next(s + i, len - i, &c);
+                if (n == 0)
                         return false;
                 if ((c >= 0x80 && c <= 0x9f) || is_bidi_control(c))
                         return false;
