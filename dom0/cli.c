@@ -196,6 +196,7 @@ static void print_json(const struct bh_domain *ds, size_t n)
                 json_string(&w, "netvm", d->netvm[0] ? d->netvm : NULL);
                 json_string(&w, "tags", d->tags);
                 json_string(&w, "default_dispvm", d->default_dispvm[0] ? d->default_dispvm : NULL);
+                json_bool(&w, "allow_fullscreen", d->allow_fullscreen);
                 json_uint(&w, "memory_mib", d->memory_mib);
                 json_uint(&w, "vcpus", d->vcpus);
                 json_string(&w, "backend", d->backend);
@@ -283,6 +284,7 @@ static int cmd_prefs(int argc, char **argv)
                         { "netvm", d->netvm },
                         { "tags", d->tags },
                         { "default-dispvm", d->default_dispvm },
+                        { "allow-fullscreen", d->allow_fullscreen ? "yes" : "no" },
                         { "memory", (snprintf(mem, sizeof(mem), "%u", d->memory_mib), mem) },
                         { "vcpus", (snprintf(cpus, sizeof(cpus), "%u", d->vcpus), cpus) },
                         { "preload", (snprintf(pre, sizeof(pre), "%u", d->preload), pre) },

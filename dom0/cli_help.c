@@ -30,7 +30,7 @@ const struct cli_doc cli_docs[] = {
         { "pause", "NAME", "freeze a domain", "Its processes stop running until unpause." },
         { "unpause", "NAME", "thaw a paused domain", "" },
         { "prefs", "NAME [KEY [VALUE]]", "show or change a domain's settings",
-          "Keys: label, template, netvm, tags (comma-separated, for the qrexec policy's @tag:T), default-dispvm (what @dispvm means for this domain's calls), memory (MiB), vcpus, preload (dispvm-template "
+          "Keys: label, template, netvm, tags (comma-separated, for the qrexec policy's @tag:T), default-dispvm (what @dispvm means for this domain's calls), allow-fullscreen (yes: its windows may go fullscreen, hiding dom0's frame; no, the default), memory (MiB), vcpus, preload (dispvm-template "
           "only: how many disposables to keep started and paused). template and netvm "
           "cannot change while the domain runs." },
         { "run", "[--service SERVICE[+ARG]] NAME [CMD [ARG...]] | --disposable [--template T] ...", "run a command or a service in a domain",

@@ -133,6 +133,12 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -ENOENT;
                 }
                 snprintf(d->default_dispvm, sizeof(d->default_dispvm), "%s", value);
+        } else if (strcmp(key, "allow-fullscreen") == 0 || strcmp(key, "allow_fullscreen") == 0) {
+                if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+                        snprintf(err, errlen, "allow-fullscreen is yes or no");
+                        return -EINVAL;
+                }
+                d->allow_fullscreen = value[0] == 'y';
         } else if (strcmp(key, "memory") == 0) {
                 if (parse_uint(value, BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB, &d->memory_mib) < 0) {
                         snprintf(err, errlen, "memory must be %u..%u MiB", BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB);
@@ -153,7 +159,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -EINVAL;
                 }
         } else {
-                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload tags default-dispvm)", key);
+                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload tags default-dispvm allow-fullscreen)", key);
                 return -EINVAL;
         }
         return 0;

@@ -30,7 +30,8 @@ void gui_start(struct daemon *dm, struct dom_rt *r)
         char *argv[] = { dm->guid_path, "--domain", r->d.name,
                          "--label", (char *)bh_label_to_string(r->d.label),
                          "--transport", (char *)bh_vchan_transport_to_string(dm->backend->transport),
-                         "--vchan-dir", vchan, "--domid", domid, NULL };
+                         "--vchan-dir", vchan, "--domid", domid,
+                         r->d.allow_fullscreen ? "--allow-fullscreen" : NULL, NULL };
         r->guid_pid = daemon_spawn(argv);
 }
 

@@ -52,6 +52,9 @@ struct bh_domain {
          * disposable template @dispvm means for calls from this domain. */
         char tags[BH_TAGS_MAX + 1];
         char default_dispvm[BH_NAME_MAX + 1];
+        /* GUI: whether the domain's windows may go fullscreen (dom0 refuses
+         * it otherwise, so a domain cannot hide the frames). */
+        bool allow_fullscreen;
         unsigned memory_mib;
         unsigned vcpus;
         char backend[16];  /* "container" or "xen" */

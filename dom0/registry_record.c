@@ -31,6 +31,7 @@ enum field {
         F_DOMID,
         F_TAGS,           /* optional: records from before it have none */
         F_DEFAULT_DISPVM, /* optional, likewise */
+        F_ALLOW_FULLSCREEN, /* optional, likewise; 0 when absent */
         F_COUNT,
         F_NONE = -1,
 };
@@ -54,6 +55,7 @@ static const char *const field_keys[F_COUNT] = {
         [F_DOMID] = "domid",
         [F_TAGS] = "tags",
         [F_DEFAULT_DISPVM] = "default_dispvm",
+        [F_ALLOW_FULLSCREEN] = "allow_fullscreen",
 };
 
 /* Checks a tags list: comma-separated names, at most BH_TAGS_COUNT_MAX. */
@@ -315,6 +317,12 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                                                    u, u > BH_REGISTRY_VERSION ? "is newer" : "is unknown",
                                                    BH_REGISTRY_VERSION);
                         break;
+                case F_ALLOW_FULLSCREEN:
+                        if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "allow_fullscreen must be 0 or 1");
+                        d.allow_fullscreen = value[0] == '1';
+                        break;
                 case F_TAGS:
                         if (set_name(d.tags, sizeof(d.tags), value) < 0)
                                 return bh_kv_error(err, errlen, filename, kv.line,
@@ -400,7 +408,7 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                 return r;
 
         for (int i = 0; i < F_COUNT; i++)
-                if (!seen[i] && i != F_TAGS && i != F_DEFAULT_DISPVM)
+                if (!seen[i] && i != F_TAGS && i != F_DEFAULT_DISPVM && i != F_ALLOW_FULLSCREEN)
                         return bh_kv_error(err, errlen, filename, kv.line,
                                            "missing key '%s' (truncated file?)", field_keys[i]);
 
@@ -435,6 +443,7 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                       * truncated file always lacks a required key. */
                      "tags=%s\n"
                      "default_dispvm=%s\n"
+                     "allow_fullscreen=%d\n"
                      "memory_mib=%u\n"
                      "vcpus=%u\n"
                      "backend=%s\n"
@@ -447,7 +456,7 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "domid=%d\n",
                      BH_REGISTRY_VERSION, d->name, bh_class_to_string(d->klass),
                      bh_label_to_string(d->label), d->template_name, d->netvm, d->tags,
-                     d->default_dispvm, d->memory_mib,
+                     d->default_dispvm, d->allow_fullscreen ? 1 : 0, d->memory_mib,
                      d->vcpus, d->backend, d->preload, d->created, bh_state_to_string(d->state),
                      d->started, (int)d->pid, d->pid_starttime, d->domid);
         if (n < 0)

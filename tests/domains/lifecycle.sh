@@ -70,7 +70,7 @@ leftovers() {
 }
 
 debian=${BH_TEST_DEBIAN_TEMPLATE:-0}
-echo "1..$((27 + (debian == 1 ? 2 : 0)))"
+echo "1..$((29 + (debian == 1 ? 2 : 0)))"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host" "$bulkhead" template build host
@@ -169,6 +169,15 @@ rc1=$?
 "$bulkhead" create "$(printf 'bad\tname')" --template host 2>/dev/null
 rc2=$?
 check "names with / or control characters refused" test "$rc1" -eq 2 -a "$rc2" -eq 2
+
+"$bulkhead" prefs work tags friend,mail && "$bulkhead" prefs work allow-fullscreen yes
+check "prefs keeps tags and allow-fullscreen" sh -c \
+        "[ \"\$('$bulkhead' prefs work tags)\" = friend,mail ] && [ \"\$('$bulkhead' prefs work allow-fullscreen)\" = yes ]"
+"$bulkhead" prefs work allow-fullscreen maybe 2>/dev/null
+rc1=$?
+"$bulkhead" prefs work tags 'bad tag' 2>/dev/null
+rc2=$?
+check "bad allow-fullscreen or tags values refused" test "$rc1" -ne 0 -a "$rc2" -ne 0
 
 # A damaged registry file: reported with file:line, skipped, kept as it was.
 stop_daemon
