@@ -9,7 +9,9 @@
  *    passes on dom0's answer;
  *  - runs the services dom0 asks for (RUN_SERVICE): each in a process of its
  *    own that connects to the caller's data channel, and reports its status
- *    (SERVICE_DONE) when it ends.
+ *    (SERVICE_DONE) when it ends.  Once dom0 has asked for one, a process
+ *    is kept forked in advance, waiting for its RUN_SERVICE on a pipe, so a
+ *    service does not wait for a fork.
  *
  * What dom0 sends is checked like anything else, so a confused daemon
  * cannot make the agent misbehave; but the domain's own processes are the
@@ -74,6 +76,11 @@ struct control {
         struct local locals[BH_QREXEC_MAX_PENDING];
         struct job jobs[MAX_JOBS];
         uint32_t next_req, next_port;
+        /* The service process forked in advance: it reads its
+         * RUN_SERVICE from spare_fd; pid 0 when there is none. */
+        pid_t spare_pid;
+        int spare_fd;
+        bool want_spare; /* dom0 asks this domain for services */
 };
 
 static void local_send(struct local *l, const char *a, const char *b)
@@ -249,6 +256,89 @@ static struct local *local_by_req(struct control *c, uint32_t req_id)
 
 /* ---- services dom0 asks for ------------------------------------------------ */
 
+/* The child side of a service process: connects to the caller and runs
+ * the session; never returns. */
+static void __attribute__((noreturn)) service_child(struct control *c, const struct bh_qrexec_run *run)
+{
+        struct bh_vchan_addr addr = *c->base;
+        struct session_preset preset = { run->service, run->arg, run->source };
+        struct bh_vchan *v = NULL;
+        char dir[256];
+        int r;
+
+        /* The control channel stays with the parent: on Xen its rings are
+         * not even mapped here. */
+        prctl(PR_SET_PDEATHSIG, 0);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGCHLD, SIG_DFL);
+        addr.port = (int)run->port;
+        addr.peer_domid = (int)run->peer_domid;
+        if (run->link[0] && addr.socket_dir) {
+                snprintf(dir, sizeof(dir), "%s/%s", addr.socket_dir, run->link);
+                addr.socket_dir = dir;
+        }
+        r = bh_vchan_client_init(&v, &addr, CONNECT_TIMEOUT_MS);
+        if (r < 0) {
+                bh_log_errno(r, "service %s from %s: connecting to the caller", run->service,
+                             run->source);
+                _exit(126);
+        }
+        r = session_run(v, &preset);
+        _exit(r < 0 ? 126 : r);
+}
+
+/*
+ * Forks the next spare service process once dom0 runs services here, and
+ * only while none runs, so the fork is off a call's path.  The spare keeps
+ * nothing of ours but its pipe (fd 3) and stdio: holding the control
+ * channel or a caller's socket would hide their closing from the other end.
+ */
+static void make_spare(struct control *c)
+{
+        int p[2];
+        pid_t pid;
+
+        if (!c->want_spare || c->spare_pid > 0)
+                return;
+        for (size_t i = 0; i < MAX_JOBS; i++)
+                if (c->jobs[i].pid > 0)
+                        return;
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return;
+        pid = fork();
+        if (pid == 0) {
+                struct bh_qrexec_run run;
+                ssize_t n;
+
+                if (dup2(p[0], 3) < 0)
+                        _exit(1);
+                close_range(4, ~0U, 0);
+                /* One write of a small struct: whole, or the agent is gone. */
+                while ((n = read(3, &run, sizeof(run))) < 0 && errno == EINTR)
+                        ;
+                if (n != (ssize_t)sizeof(run))
+                        _exit(0);
+                close(3);
+                service_child(c, &run);
+        }
+        close(p[0]);
+        if (pid < 0) {
+                close(p[1]);
+                return;
+        }
+        c->spare_pid = pid;
+        c->spare_fd = p[1];
+}
+
+static void drop_spare(struct control *c)
+{
+        if (c->spare_pid <= 0)
+                return;
+        close(c->spare_fd); /* end of file: it exits */
+        c->spare_pid = 0;
+        c->spare_fd = -1;
+}
+
 static void run_service(struct control *c, const struct bh_qrexec_run *run)
 {
         struct job *j = NULL;
@@ -268,37 +358,21 @@ static void run_service(struct control *c, const struct bh_qrexec_run *run)
                         send_msg(c, out, (size_t)len);
                 return;
         }
-        pid = fork();
-        if (pid < 0) {
-                bh_log_errno(-errno, "service %s: fork", run->service);
-                return;
-        }
-        if (pid == 0) {
-                struct bh_vchan_addr addr = *c->base;
-                struct session_preset preset = { run->service, run->arg, run->source };
-                struct bh_vchan *v = NULL;
-                char dir[256];
-                int r;
-
-                /* The control channel stays with the parent: on Xen its
-                 * rings are not even mapped here. */
-                prctl(PR_SET_PDEATHSIG, 0);
-                signal(SIGTERM, SIG_DFL);
-                signal(SIGCHLD, SIG_DFL);
-                addr.port = (int)run->port;
-                addr.peer_domid = (int)run->peer_domid;
-                if (run->link[0] && addr.socket_dir) {
-                        snprintf(dir, sizeof(dir), "%s/%s", addr.socket_dir, run->link);
-                        addr.socket_dir = dir;
+        c->want_spare = true;
+        pid = c->spare_pid;
+        if (pid > 0 && write(c->spare_fd, run, sizeof(*run)) == (ssize_t)sizeof(*run)) {
+                close(c->spare_fd);
+                c->spare_pid = 0;
+                c->spare_fd = -1;
+        } else {
+                drop_spare(c);
+                pid = fork();
+                if (pid < 0) {
+                        bh_log_errno(-errno, "service %s: fork", run->service);
+                        return;
                 }
-                r = bh_vchan_client_init(&v, &addr, CONNECT_TIMEOUT_MS);
-                if (r < 0) {
-                        bh_log_errno(r, "service %s from %s: connecting to the caller", run->service,
-                                     run->source);
-                        _exit(126);
-                }
-                r = session_run(v, &preset);
-                _exit(r < 0 ? 126 : r);
+                if (pid == 0)
+                        service_child(c, run);
         }
         *j = (struct job){ .pid = pid, .req_id = run->req_id };
 }
@@ -308,7 +382,9 @@ static void reap_jobs(struct control *c)
         pid_t pid;
         int st;
 
-        while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+                if (pid == c->spare_pid)
+                        drop_spare(c); /* died waiting: the next one is made */
                 for (size_t i = 0; i < MAX_JOBS; i++)
                         if (c->jobs[i].pid == pid) {
                                 uint8_t out[BH_QREXEC_MSG_MAX];
@@ -323,6 +399,7 @@ static void reap_jobs(struct control *c)
                                 if (len > 0)
                                         send_msg(c, out, (size_t)len);
                         }
+        }
 }
 
 /* ---- the control channel ---------------------------------------------------- */
@@ -468,6 +545,7 @@ int control_main(const struct bh_vchan_addr *base, volatile sig_atomic_t *term)
                 return c->listen_fd;
         for (size_t i = 0; i < BH_QREXEC_MAX_PENDING; i++)
                 c->locals[i] = (struct local){ .st = L_FREE, .fd = -1 };
+        c->spare_fd = -1;
         sigemptyset(&none);
 
         while (!*term) {
@@ -489,6 +567,7 @@ int control_main(const struct bh_vchan_addr *base, volatile sig_atomic_t *term)
                 }
                 pump_channel(c);
                 reap_jobs(c);
+                make_spare(c);
                 for (size_t i = 0; i < BH_QREXEC_MAX_PENDING; i++)
                         if (c->locals[i].st == L_READY) {
                                 send_trigger(c, &c->locals[i]);
@@ -523,6 +602,7 @@ int control_main(const struct bh_vchan_addr *base, volatile sig_atomic_t *term)
                         if (who[i] && p[i].revents && who[i]->st != L_FREE)
                                 serve_local(c, who[i]);
         }
+        drop_spare(c);
         bh_vchan_close(c->v);
         close(c->listen_fd);
         return 0;

@@ -42,6 +42,12 @@
 
 /* A command that ignores SIGHUP gets this long to exit before SIGKILL. */
 #define KILL_GRACE_MS 2000
+/* The command's stdin and stdout pipes: room for 16 of the protocol's
+ * 64 KiB messages, so a stream wakes each side once per megabyte rather
+ * than once per message (fs.pipe-max-size's default, which an unprivileged
+ * process may ask for too).  Best effort: a smaller pipe only costs
+ * wake-ups. */
+#define PIPE_SIZE (1 << 20)
 /* A client that connects but sends no EXEC in this time is dropped, so a
  * stuck dom0 process cannot pin sessions forever. */
 #define HANDSHAKE_TIMEOUT_MS 30000
@@ -161,6 +167,8 @@ static int spawn(struct session *s, char **argv)
                 r = -errno;
                 goto out;
         }
+        (void)!fcntl(in[1], F_SETPIPE_SZ, PIPE_SIZE);
+        (void)!fcntl(out[1], F_SETPIPE_SZ, PIPE_SIZE);
         sigfillset(&all);
         sigemptyset(&none);
         posix_spawn_file_actions_init(&fa);

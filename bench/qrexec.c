@@ -9,19 +9,28 @@
  * temporary state, runtime and policy directories, so it needs root.  The
  * policy allows everything; two app domains, A and B; the agent directory
  * is a copy of the build's with two test services in its rpc/:
- * bench.Empty (exits at once) and bench.Sink (reads stdin to its end).
+ * bench.Empty (exits at once) and bench.Sink (reads stdin to its end); in
+ * B, qrexec-caller --serve listens as the socket services bench.SocketEmpty
+ * and bench.SocketSink (/etc/bulkhead/rpc).
  *
  *   domain_to_domain   latency of an empty call A -> B: inside A,
  *                      bench/peers/qrexec-caller runs qrexec-client-vm
  *                      N times (a new process each call, as a script in a
  *                      domain makes them) and reports each call's time;
  *                      this includes dom0's policy daemon, qrexec-daemon's
- *                      per-call process and both agents.
+ *                      call process and both agents.
+ *   ..._socket         the same to bench.SocketEmpty, a socket service
+ *                      served by a qrexec-caller process in B: no program
+ *                      start in B.
+ *   ..._linked         the same through bh_qrexec_call linked into the
+ *                      caller: no process start in A.
  *   dom0_to_domain     latency of an empty call from dom0 to B through
  *                      bh_exec_request_run (the exec path, no policy), in
  *                      this process.
  *   sink               SIZE bytes A -> B through bench.Sink, one call,
- *                      the time from starting qrexec-client-vm to its exit.
+ *                      the time from starting qrexec-client-vm to its exit;
+ *                      then linked, to bench.Sink and to the socket
+ *                      service bench.SocketSink.
  *   raw_unix           a 1-byte ping-pong and a SIZE-byte stream (64 KiB
  *                      writes) over an AF_UNIX SOCK_STREAM socketpair
  *                      between two processes here.
@@ -274,6 +283,35 @@ static size_t parse_ns(const char *s, uint64_t *v, size_t n)
         return k;
 }
 
+/* Runs qrexec-caller in A with MODE N SERVICE; its numbers into v (n). */
+static int caller(const char *mode, const char *count, const char *service, uint64_t *v, size_t n)
+{
+        char *argv_[] = { bulkhead, "run", DOM_A, "/run/bulkhead/agent/qrexec-caller", (char *)mode,
+                          (char *)count, DOM_B, (char *)service, NULL };
+        _cleanup_free_ char *out = NULL;
+
+        if (run(argv_, &out) != 0 || parse_ns(out, v, n) != n) {
+                fprintf(stderr, "bench/qrexec: %s %s from %s failed\n", mode, service, DOM_A);
+                return -EIO;
+        }
+        return 0;
+}
+
+/* N timed calls after one warm-up, sorted into v. */
+static int caller_calls(const char *mode, const char *service, uint64_t *v, size_t calls)
+{
+        _cleanup_free_ uint64_t *all = calloc(calls + 1, sizeof(*all));
+        char count[32];
+
+        fprintf(stderr, "bench/qrexec: %zu calls %s -> %s %s %s\n", calls, DOM_A, DOM_B, mode, service);
+        snprintf(count, sizeof(count), "%zu", calls + 1);
+        if (!all || caller(mode, count, service, all, calls + 1) < 0)
+                return -EIO;
+        memcpy(v, all + 1, calls * sizeof(*v));
+        qsort(v, calls, sizeof(*v), cmp_u64);
+        return 0;
+}
+
 /* ---- the raw peer: AF_UNIX SOCK_STREAM between two processes ---------------- */
 
 static int full_write(int fd, const void *p, size_t n)
@@ -406,11 +444,13 @@ int main(int argc, char **argv)
                 { "bulkhead", required_argument, NULL, 'B' },
                 {}
         };
-        _cleanup_free_ uint64_t *d2d = NULL, *d0 = NULL, *raw = NULL;
-        _cleanup_free_ char *out = NULL, *sink_out = NULL;
-        char agents[PATH_MAX], dir[sizeof(work) + 16], calls_s[32], bytes_s[32];
-        uint64_t bytes = 1ull << 30, raw_stream_ns = 0, sink_ns = 0;
-        size_t calls = 1000, got;
+        /* Latencies: spawned/linked caller, exec/socket service. */
+        _cleanup_free_ uint64_t *d2d = NULL, *d2d_sock = NULL, *lnk = NULL, *lnk_sock = NULL,
+                                *d0 = NULL, *raw = NULL;
+        char agents[PATH_MAX], dir[sizeof(work) + 16], bytes_s[32];
+        uint64_t bytes = 1ull << 30, raw_stream_ns = 0, sink_ns = 0, lnk_sink_ns = 0,
+                 lnk_sock_sink_ns = 0;
+        size_t calls = 1000;
         bool quick = false;
         struct utsname u;
         int c, r;
@@ -460,9 +500,12 @@ int main(int argc, char **argv)
         }
         signal(SIGPIPE, SIG_IGN);
         d2d = calloc(calls, sizeof(*d2d));
+        d2d_sock = calloc(calls, sizeof(*d2d_sock));
+        lnk = calloc(calls, sizeof(*lnk));
+        lnk_sock = calloc(calls, sizeof(*lnk_sock));
         d0 = calloc(calls, sizeof(*d0));
         raw = calloc(calls, sizeof(*raw));
-        if (!d2d || !d0 || !raw || !mkdtemp(work))
+        if (!d2d || !d2d_sock || !lnk || !lnk_sock || !d0 || !raw || !mkdtemp(work))
                 return 1;
         snprintf(dir, sizeof(dir), "%s/state", work);
         setenv("BULKHEAD_STATE_DIR", dir, 1);
@@ -483,8 +526,12 @@ int main(int argc, char **argv)
                 char *cb[] = { bulkhead, "create", DOM_B, "--template", "host", NULL };
                 char *ra[] = { bulkhead, "run", DOM_A, "true", NULL };
                 char *rb[] = { bulkhead, "run", DOM_B, "true", NULL };
+                /* The socket services, served by a process in B. */
+                char *sb[] = { bulkhead, "run", DOM_B, "/run/bulkhead/agent/qrexec-caller", "--serve",
+                               "/etc/bulkhead/rpc", NULL };
 
-                if (run(tb, NULL) || run(ca, NULL) || run(cb, NULL) || run(ra, NULL) || run(rb, NULL)) {
+                if (run(tb, NULL) || run(ca, NULL) || run(cb, NULL) || run(ra, NULL) || run(rb, NULL) ||
+                    run(sb, NULL)) {
                         fprintf(stderr, "bench/qrexec: setting up the domains failed\n");
                         teardown();
                         return 1;
@@ -496,23 +543,11 @@ int main(int argc, char **argv)
         if (r < 0)
                 goto failed;
 
-        fprintf(stderr, "bench/qrexec: %zu calls %s -> %s\n", calls, DOM_A, DOM_B);
-        snprintf(calls_s, sizeof(calls_s), "%zu", calls + 1);
-        {
-                char *argv_[] = { bulkhead, "run", DOM_A, "/run/bulkhead/agent/qrexec-caller",
-                                  "--calls", calls_s, DOM_B, "bench.Empty", NULL };
-                uint64_t *all = calloc(calls + 1, sizeof(*all));
-
-                if (!all || run(argv_, &out) != 0 || (got = parse_ns(out, all, calls + 1)) != calls + 1) {
-                        free(all);
-                        fprintf(stderr, "bench/qrexec: the calls from %s failed\n", DOM_A);
-                        goto failed;
-                }
-                /* The first call is a warm-up. */
-                memcpy(d2d, all + 1, calls * sizeof(*d2d));
-                free(all);
-                qsort(d2d, calls, sizeof(*d2d), cmp_u64);
-        }
+        if (caller_calls("--calls", "bench.Empty", d2d, calls) < 0 ||
+            caller_calls("--calls", "bench.SocketEmpty", d2d_sock, calls) < 0 ||
+            caller_calls("--linked-calls", "bench.Empty", lnk, calls) < 0 ||
+            caller_calls("--linked-calls", "bench.SocketEmpty", lnk_sock, calls) < 0)
+                goto failed;
 
         fprintf(stderr, "bench/qrexec: %zu calls dom0 -> %s\n", calls, DOM_B);
         if (dom0_calls(calls, d0) < 0)
@@ -520,15 +555,10 @@ int main(int argc, char **argv)
 
         fprintf(stderr, "bench/qrexec: %llu bytes %s -> %s\n", (unsigned long long)bytes, DOM_A, DOM_B);
         snprintf(bytes_s, sizeof(bytes_s), "%llu", (unsigned long long)bytes);
-        {
-                char *argv_[] = { bulkhead, "run", DOM_A, "/run/bulkhead/agent/qrexec-caller",
-                                  "--sink", bytes_s, DOM_B, "bench.Sink", NULL };
-
-                if (run(argv_, &sink_out) != 0 || parse_ns(sink_out, &sink_ns, 1) != 1) {
-                        fprintf(stderr, "bench/qrexec: the stream from %s failed\n", DOM_A);
-                        goto failed;
-                }
-        }
+        if (caller("--sink", bytes_s, "bench.Sink", &sink_ns, 1) < 0 ||
+            caller("--linked-sink", bytes_s, "bench.Sink", &lnk_sink_ns, 1) < 0 ||
+            caller("--linked-sink", bytes_s, "bench.SocketSink", &lnk_sock_sink_ns, 1) < 0)
+                goto failed;
 
         uname(&u);
         printf("{\n  \"benchmark\": \"qrexec\",\n  \"tool\": \"%s %s\",\n", PACKAGE_NAME, PACKAGE_VERSION);
@@ -541,6 +571,13 @@ int main(int argc, char **argv)
         printf("  \"latency\": {\n");
         print_lat("domain_to_domain", "qrexec-client-vm spawned per call in A, service bench.Empty in B",
                   d2d, calls, true);
+        print_lat("domain_to_domain_socket",
+                  "qrexec-client-vm spawned per call in A, socket service bench.SocketEmpty in B", d2d_sock,
+                  calls, true);
+        print_lat("domain_to_domain_linked", "bh_qrexec_call in A, service bench.Empty in B", lnk, calls,
+                  true);
+        print_lat("domain_to_domain_linked_socket",
+                  "bh_qrexec_call in A, socket service bench.SocketEmpty in B", lnk_sock, calls, true);
         print_lat("dom0_to_domain", "bh_exec_request_run SERVICE bench.Empty in B, from dom0", d0, calls,
                   true);
         print_lat("raw_unix", "1-byte round trip over an AF_UNIX SOCK_STREAM socketpair", raw, calls, false);
@@ -549,17 +586,32 @@ int main(int argc, char **argv)
         printf("    \"domain_to_domain\": {\"how\": \"one call A -> B, bench.Sink reads stdin to its end\", "
                "\"bytes\": %llu, \"seconds\": %.3f, \"mb_s\": %.1f},\n",
                (unsigned long long)bytes, (double)sink_ns / 1e9, mb_s(bytes, sink_ns));
+        printf("    \"domain_to_domain_linked\": {\"how\": \"one bh_qrexec_call A -> B, bench.Sink reads "
+               "stdin to its end\", \"bytes\": %llu, \"seconds\": %.3f, \"mb_s\": %.1f},\n",
+               (unsigned long long)bytes, (double)lnk_sink_ns / 1e9, mb_s(bytes, lnk_sink_ns));
+        printf("    \"domain_to_domain_linked_socket\": {\"how\": \"one bh_qrexec_call A -> B, socket "
+               "service bench.SocketSink reads to its end\", \"bytes\": %llu, \"seconds\": %.3f, "
+               "\"mb_s\": %.1f},\n",
+               (unsigned long long)bytes, (double)lnk_sock_sink_ns / 1e9, mb_s(bytes, lnk_sock_sink_ns));
         printf("    \"raw_unix\": {\"how\": \"64 KiB writes over an AF_UNIX SOCK_STREAM socketpair\", "
                "\"bytes\": %llu, \"seconds\": %.3f, \"mb_s\": %.1f}\n",
                (unsigned long long)bytes, (double)raw_stream_ns / 1e9, mb_s(bytes, raw_stream_ns));
         printf("  },\n");
-        printf("  \"ratios\": {\"domain_to_domain_p50_over_raw_p50\": %.1f, "
-               "\"dom0_to_domain_p50_over_raw_p50\": %.1f, "
-               "\"domain_to_domain_p50_over_dom0_to_domain_p50\": %.2f, "
-               "\"domain_to_domain_throughput_over_raw\": %.3f}\n}\n",
-               pct_us(d2d, calls, 0.5) / pct_us(raw, calls, 0.5), pct_us(d0, calls, 0.5) / pct_us(raw, calls, 0.5),
-               pct_us(d2d, calls, 0.5) / pct_us(d0, calls, 0.5),
-               mb_s(bytes, sink_ns) / mb_s(bytes, raw_stream_ns));
+        {
+                double rp50 = pct_us(raw, calls, 0.5), rmb = mb_s(bytes, raw_stream_ns);
+
+                printf("  \"ratios\": {\"domain_to_domain_p50_over_raw_p50\": %.1f, "
+                       "\"domain_to_domain_linked_socket_p50_over_raw_p50\": %.1f, "
+                       "\"dom0_to_domain_p50_over_raw_p50\": %.1f, "
+                       "\"domain_to_domain_p50_over_dom0_to_domain_p50\": %.2f, "
+                       "\"domain_to_domain_throughput_over_raw\": %.3f, "
+                       "\"domain_to_domain_linked_throughput_over_raw\": %.3f, "
+                       "\"domain_to_domain_linked_socket_throughput_over_raw\": %.3f}\n}\n",
+                       pct_us(d2d, calls, 0.5) / rp50, pct_us(lnk_sock, calls, 0.5) / rp50,
+                       pct_us(d0, calls, 0.5) / rp50, pct_us(d2d, calls, 0.5) / pct_us(d0, calls, 0.5),
+                       mb_s(bytes, sink_ns) / rmb, mb_s(bytes, lnk_sink_ns) / rmb,
+                       mb_s(bytes, lnk_sock_sink_ns) / rmb);
+        }
         teardown();
         return 0;
 failed:

@@ -28,6 +28,10 @@
  * listener is up within a millisecond, so start short. */
 #define RETRY_MIN_MS 1
 #define RETRY_MAX_MS 50
+/* A pipe we relay to or from is grown to this (best effort): 16 of the
+ * protocol's 64 KiB messages, so a stream wakes each side once per
+ * megabyte rather than once per message; fs.pipe-max-size's default. */
+#define PIPE_SIZE (1 << 20)
 
 struct client {
         struct bh_vchan *v;
@@ -134,6 +138,8 @@ static void make_nonblocking(struct saved_flags *s, int fd)
 
         if (fd < 0 || fstat(fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
                 return;
+        if (S_ISFIFO(st.st_mode) && fcntl(fd, F_GETPIPE_SZ) < PIPE_SIZE)
+                (void)!fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
         for (int i = 0; i < s->n; i++)
                 if (s->fd[i] == fd)
                         return;

@@ -10,7 +10,9 @@
  * It connects to the agent's control port and:
  *  - for each TRIGGER (the domain calls a service) starts a call process
  *    (daemon_call.c) that asks the policy and brokers the call, and sends
- *    the agent its answer (SERVICE_CONNECT or SERVICE_REFUSED);
+ *    the agent its answer (SERVICE_CONNECT or SERVICE_REFUSED).  Once the
+ *    domain has made a call, one call process is kept forked in advance,
+ *    waiting for its TRIGGER on a pipe, so a call does not wait for a fork;
  *  - serves its dom0 socket (RUNTIME/qrexec/NAME.sock) where other domains'
  *    daemons ask this domain to run a service for their caller: it sends
  *    RUN_SERVICE and answers with the status of SERVICE_DONE.
@@ -88,6 +90,11 @@ static struct {
         struct call calls[MAX_CALLS];
         uint32_t next_req;
         uint64_t conn;       /* counts connections to the agent */
+        /* The call process forked in advance: it reads its TRIGGER from
+         * spare_fd; pid 0 when there is none. */
+        pid_t spare_pid;
+        int spare_fd, spare_answer;
+        bool want_spare;     /* the domain makes calls */
         int64_t refused_log_at;
         unsigned refused_unlogged;
 } d;
@@ -234,11 +241,109 @@ static void refuse(uint32_t req_id)
                 queue(out, (size_t)len);
 }
 
+/*
+ * The child side of a call process: it keeps only its answer pipe (as fd 3),
+ * the pipe its TRIGGER comes on (fd 4, -1 when it has it already) and
+ * stdio: the channel, the sockets and other calls' pipes stay the daemon's,
+ * so closing them there is seen at once.
+ */
+static void __attribute__((noreturn))
+call_child(int answer_fd, int trigger_fd, const struct bh_qrexec_trigger *t)
+{
+        struct bh_qrexec_trigger got;
+        sigset_t none;
+
+        if (dup2(answer_fd, 3) < 0 || (trigger_fd >= 0 && dup2(trigger_fd, 4) < 0))
+                _exit(1);
+        close_range(trigger_fd >= 0 ? 5 : 4, ~0U, 0);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGCHLD, SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (!t) {
+                /* One write of a small struct: whole, or the daemon is gone. */
+                ssize_t n;
+
+                while ((n = read(4, &got, sizeof(got))) < 0 && errno == EINTR)
+                        ;
+                if (n != (ssize_t)sizeof(got))
+                        _exit(0);
+                close(4);
+                t = &got;
+        }
+        _exit(qd_handle_call(&d.cfg, t, 3));
+}
+
+/* Forks the next spare call process, if the domain makes calls. */
+static void make_spare(void)
+{
+        int p[2], tp[2];
+        pid_t pid;
+
+        if (!d.want_spare || d.spare_pid > 0 || got_term)
+                return;
+        /* Not while a call waits for its answer: that fork is off the
+         * path once the answer is out. */
+        for (size_t i = 0; i < MAX_CALLS; i++)
+                if (d.calls[i].pid > 0 && d.calls[i].fd >= 0)
+                        return;
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return;
+        if (pipe2(tp, O_CLOEXEC) < 0) {
+                close(p[0]);
+                close(p[1]);
+                return;
+        }
+        pid = fork();
+        if (pid == 0)
+                call_child(p[1], tp[0], NULL);
+        close(p[1]);
+        close(tp[0]);
+        if (pid < 0) {
+                close(p[0]);
+                close(tp[1]);
+                return;
+        }
+        fcntl(p[0], F_SETFL, O_NONBLOCK);
+        d.spare_pid = pid;
+        d.spare_fd = tp[1];
+        d.spare_answer = p[0];
+}
+
+static void drop_spare(void)
+{
+        if (d.spare_pid <= 0)
+                return;
+        /* End of file on its pipe: it exits without doing anything. */
+        close(d.spare_fd);
+        close(d.spare_answer);
+        d.spare_pid = 0;
+        d.spare_fd = d.spare_answer = -1;
+}
+
+/* Hands t to the spare call process.  Its pid, or 0. */
+static pid_t use_spare(const struct bh_qrexec_trigger *t, int *answer_fd)
+{
+        pid_t pid = d.spare_pid;
+
+        if (pid <= 0)
+                return 0;
+        if (write(d.spare_fd, t, sizeof(*t)) != (ssize_t)sizeof(*t)) {
+                drop_spare();
+                return 0;
+        }
+        *answer_fd = d.spare_answer;
+        close(d.spare_fd);
+        d.spare_pid = 0;
+        d.spare_fd = d.spare_answer = -1;
+        return pid;
+}
+
 static void start_call(const struct bh_qrexec_trigger *t)
 {
         struct call *c = NULL;
         size_t waiting = 0;
-        int p[2];
+        int p[2], answer_fd = -1;
         pid_t pid;
 
         for (size_t i = 0; i < MAX_CALLS; i++) {
@@ -262,6 +367,12 @@ static void start_call(const struct bh_qrexec_trigger *t)
                 refuse(t->req_id);
                 return;
         }
+        d.want_spare = true;
+        pid = use_spare(t, &answer_fd);
+        if (pid > 0) {
+                *c = (struct call){ .pid = pid, .fd = answer_fd, .agent_req = t->req_id, .conn = d.conn };
+                return;
+        }
         if (pipe2(p, O_CLOEXEC) < 0) {
                 refuse(t->req_id);
                 return;
@@ -273,21 +384,8 @@ static void start_call(const struct bh_qrexec_trigger *t)
                 refuse(t->req_id);
                 return;
         }
-        if (pid == 0) {
-                /* The call process keeps only its answer pipe (as fd 3) and
-                 * stdio: the channel, the sockets and other calls' pipes
-                 * stay the daemon's, so closing them there is seen at once. */
-                if (dup2(p[1], 3) < 0)
-                        _exit(1);
-                close_range(4, ~0U, 0);
-                p[1] = 3;
-                signal(SIGTERM, SIG_DFL);
-                signal(SIGCHLD, SIG_DFL);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                _exit(qd_handle_call(&d.cfg, t, p[1]));
-        }
+        if (pid == 0)
+                call_child(p[1], -1, t);
         close(p[1]);
         fcntl(p[0], F_SETFL, O_NONBLOCK);
         *c = (struct call){ .pid = pid, .fd = p[0], .agent_req = t->req_id, .conn = d.conn };
@@ -488,7 +586,9 @@ static void reap(void)
 {
         pid_t pid;
 
-        while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+        while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+                if (pid == d.spare_pid)
+                        drop_spare(); /* died waiting: the next one is made */
                 for (size_t i = 0; i < MAX_CALLS; i++)
                         if (d.calls[i].pid == pid) {
                                 if (d.calls[i].fd >= 0) {
@@ -499,6 +599,7 @@ static void reap(void)
                                 }
                                 d.calls[i] = (struct call){ .fd = -1 };
                         }
+        }
 }
 
 static void read_answer(struct call *c)
@@ -598,6 +699,7 @@ int main(int argc, char **argv)
                 d.runs[i] = (struct run){ .fd = -1 };
         for (size_t i = 0; i < MAX_CALLS; i++)
                 d.calls[i] = (struct call){ .fd = -1 };
+        d.spare_fd = d.spare_answer = -1;
 
         /* It serves one domain for bulkheadd; without bulkheadd it goes. */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -645,6 +747,7 @@ int main(int argc, char **argv)
                 pump();
                 flush();
                 reap();
+                make_spare();
                 for (size_t i = 0; i < MAX_RUNS; i++)
                         if ((d.runs[i].st == RUN_QUEUED || d.runs[i].st == RUN_WAIT_REQUEST) &&
                             t >= d.runs[i].deadline) {
@@ -709,6 +812,7 @@ int main(int argc, char **argv)
                 }
         }
         channel_down("stopping", 0);
+        drop_spare();
         {
                 char path[256];
 

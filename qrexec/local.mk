@@ -5,7 +5,8 @@ EXTRA_DIST += docs/qrexec-protocol.md
 
 # In the domain, beside bulkhead-agent.
 agent_PROGRAMS += agent/qrexec-client-vm
-agent_qrexec_client_vm_SOURCES = agent/qrexec_client_vm.c agent/control.h
+agent_qrexec_client_vm_SOURCES = agent/qrexec_client_vm.c agent/qrexec_call.c agent/qrexec_call.h \
+	agent/control.h
 agent_qrexec_client_vm_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0
 agent_qrexec_client_vm_LDADD = dom0/libexecclient.a $(BH_LIBS)
 
