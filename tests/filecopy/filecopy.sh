@@ -63,7 +63,7 @@ why() { echo "$*" >&3; }
 # the sender's messages are in $tmp/pack.err, the receiver's in
 # $tmp/unpack.err.
 copy() {
-        local dom=work
+        local dom=sender
         if [ "$1" != -- ]; then dom=$1; shift; fi
         shift
         rm -f "$tmp/s2u" "$tmp/u2s"
@@ -104,7 +104,7 @@ refused_and_clean() {
 # ---- the tests ------------------------------------------------------------------------
 
 test_round_trip_keeps_tree_modes_and_times() {
-        local t=$src/tree in=$home/Incoming/work/tree
+        local t=$src/tree in=$home/Incoming/sender/tree
         mkdir -p "$t/sub dir/deeper" "$t/caf"$'\xc3\xa9'
         printf 'hello\n' >"$t/a file.txt"
         : >"$t/empty"
@@ -134,8 +134,8 @@ test_round_trip_keeps_tree_modes_and_times() {
         [ "$(stat -c %a "$in/sub dir/deeper/x")" = 755 ] || { why "setuid kept: $(stat -c %a "$in/sub dir/deeper/x")"; return 1; }
         [ "$(readlink "$in/sub dir/link")" = "../a file.txt" ] || { why "link target"; return 1; }
         [ "$(cat "$in/sub dir/link2")" = x ] || { why "link2 does not resolve inside"; return 1; }
-        [ -z "$(ls -A "$home/Incoming" | grep -v '^work$')" ] || { why "left: $(ls -A "$home/Incoming")"; return 1; }
-        [ "$(stat -c %a "$home/Incoming/work")" = 700 ] || { why "Incoming/work not 0700"; return 1; }
+        [ -z "$(ls -A "$home/Incoming" | grep -v '^sender$')" ] || { why "left: $(ls -A "$home/Incoming")"; return 1; }
+        [ "$(stat -c %a "$home/Incoming/sender")" = 700 ] || { why "Incoming/sender not 0700"; return 1; }
 }
 
 test_name_clash_lands_as_name_dot_n() {
@@ -147,10 +147,10 @@ test_name_clash_lands_as_name_dot_n() {
         copy -- d g
         [ "$pack_rc" -eq 0 ] || { why "$(cat "$tmp/pack.err")"; return 1; }
         copy -- d
-        [ "$(cat "$home/Incoming/work/d/f")" = one ] &&
-                [ "$(cat "$home/Incoming/work/d.1/f")" = two ] &&
-                [ -f "$home/Incoming/work/g.1" ] && [ -d "$home/Incoming/work/d.2" ] ||
-                { why "$(ls -A "$home/Incoming/work")"; return 1; }
+        [ "$(cat "$home/Incoming/sender/d/f")" = one ] &&
+                [ "$(cat "$home/Incoming/sender/d.1/f")" = two ] &&
+                [ -f "$home/Incoming/sender/g.1" ] && [ -d "$home/Incoming/sender/d.2" ] ||
+                { why "$(ls -A "$home/Incoming/sender")"; return 1; }
 }
 
 test_path_traversal_refused() {
@@ -194,7 +194,7 @@ test_symlink_tricks_refused() {
         copy -- t
         [ "$pack_rc" -ne 0 ] && grep -q 'pw: symlink to /etc/passwd not sent' "$tmp/pack.err" ||
                 { why "pack rc $pack_rc: $(cat "$tmp/pack.err")"; return 1; }
-        [ -z "$(ls -A "$home/Incoming/work")" ] || { why "something landed"; return 1; }
+        [ -z "$(ls -A "$home/Incoming/sender")" ] || { why "something landed"; return 1; }
 }
 
 test_control_characters_in_names_refused() {
@@ -212,7 +212,7 @@ test_control_characters_in_names_refused() {
         copy -- t
         [ "$pack_rc" -ne 0 ] && grep -q "t/a?b: not sent: name with a control character" "$tmp/pack.err" ||
                 { why "pack rc $pack_rc: $(cat "$tmp/pack.err")"; return 1; }
-        [ -z "$(ls -A "$home/Incoming/work")" ] || { why "something landed"; return 1; }
+        [ -z "$(ls -A "$home/Incoming/sender")" ] || { why "something landed"; return 1; }
 }
 
 test_device_files_refused_at_pack_time() {
@@ -222,7 +222,7 @@ test_device_files_refused_at_pack_time() {
         copy -- t
         [ "$pack_rc" -ne 0 ] && grep -q 't/fifo: is a fifo, which cannot be copied' "$tmp/pack.err" ||
                 { why "fifo: rc $pack_rc: $(cat "$tmp/pack.err")"; return 1; }
-        [ -z "$(ls -A "$home/Incoming/work")" ] || { why "fifo: something landed"; return 1; }
+        [ -z "$(ls -A "$home/Incoming/sender")" ] || { why "fifo: something landed"; return 1; }
         copy -- /dev/null
         [ "$pack_rc" -ne 0 ] && grep -q 'null: is a character device, which cannot be copied' "$tmp/pack.err" ||
                 { why "/dev/null: rc $pack_rc: $(cat "$tmp/pack.err")"; return 1; }
@@ -288,7 +288,7 @@ test_failure_in_second_of_three_files_leaves_none() {
         echo 3 >"$src/three"
         copy -- one two three
         [ "$pack_rc" -ne 0 ] || { why "pack succeeded"; return 1; }
-        [ -z "$(ls -A "$home/Incoming/work")" ] && [ "$(ls -A "$home/Incoming" | tr '\n' ' ')" = "evil work " ] ||
+        [ -z "$(ls -A "$home/Incoming/sender")" ] && [ "$(ls -A "$home/Incoming" | tr '\n' ' ')" = "evil sender " ] ||
                 { why "left: $(find "$home/Incoming")"; return 1; }
 }
 
@@ -314,14 +314,14 @@ test_many_files() {
         [ "$pack_rc" -eq 0 ] && [ "$unpack_rc" -eq 0 ] ||
                 { why "rc pack $pack_rc unpack $unpack_rc: $(cat "$tmp/pack.err" "$tmp/unpack.err")"; return 1; }
         local got
-        got=$(find "$home/Incoming/work/many" -type f | wc -l)
+        got=$(find "$home/Incoming/sender/many" -type f | wc -l)
         [ "$got" -eq 100000 ] || { why "$got files arrived"; return 1; }
-        [ "$(cat "$home/Incoming/work/many/fzzzzz" 2>/dev/null || cat "$home/Incoming/work/many/faaaaa")" = x ] ||
+        [ "$(cat "$home/Incoming/sender/many/fzzzzz" 2>/dev/null || cat "$home/Incoming/sender/many/faaaaa")" = x ] ||
                 { why "content"; return 1; }
 }
 
 test_4gib_sparse_file_arrives_sparse() {
-        local f=$src/sparse g=$home/Incoming/work/sparse
+        local f=$src/sparse g=$home/Incoming/sender/sparse
         truncate -s 4G "$f"
         printf 'middle' | dd of="$f" bs=1 seek=2147483648 conv=notrunc status=none
         printf 'end' | dd of="$f" bs=1 seek=$((4294967296 - 3)) conv=notrunc status=none
@@ -373,7 +373,7 @@ test_bad_source_domain_names_refused() {
 test_unpacker_runs_confined() {
         rm -f "$tmp/hold"
         mkfifo "$tmp/hold"
-        QREXEC_REMOTE_DOMAIN=work HOME=$home "$unpack" <"$tmp/hold" >/dev/null 2>&1 &
+        QREXEC_REMOTE_DOMAIN=sender HOME=$home "$unpack" <"$tmp/hold" >/dev/null 2>&1 &
         local upid=$! i st=
         exec 4>"$tmp/hold"
         "$craft" hello >&4
@@ -400,7 +400,7 @@ shift 2
 echo "\$target \$service" >"$tmp/call"
 rm -f "$tmp/q1" "$tmp/q2"
 mkfifo "$tmp/q1" "$tmp/q2"
-QREXEC_REMOTE_DOMAIN=work HOME="$home" "$unpack" <"$tmp/q1" >"$tmp/q2" &
+QREXEC_REMOTE_DOMAIN=sender HOME="$home" "$unpack" <"$tmp/q1" >"$tmp/q2" &
 "\$@" >"$tmp/q1" <"$tmp/q2"
 rc=\$?
 wait
@@ -411,7 +411,7 @@ EOF
         (cd "$src" && PATH=$tmp/bin:$(dirname "$pack"):$PATH "$copy_to_vm" vault "-dash file") 2>"$tmp/c.err" ||
                 { why "copy-to-vm failed: $(cat "$tmp/c.err")"; return 1; }
         [ "$(cat "$tmp/call")" = "vault bulkhead.Filecopy" ] || { why "called $(cat "$tmp/call")"; return 1; }
-        [ "$(cat "$home/Incoming/work/-dash file")" = hi ] || { why "not arrived"; return 1; }
+        [ "$(cat "$home/Incoming/sender/-dash file")" = hi ] || { why "not arrived"; return 1; }
         "$copy_to_vm" vault 2>/dev/null && { why "no FILE accepted"; return 1; }
         "$copy_to_vm" vault "$src/missing" 2>/dev/null && { why "missing FILE accepted"; return 1; }
         return 0

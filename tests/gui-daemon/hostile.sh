@@ -114,7 +114,7 @@ sane_log() { # no sanitizer report, no crash
         ! grep -E "Sanitizer|runtime error|Segmentation|core dumped" "$1"
 }
 
-# ---- the second domain: keeps working while "work" is attacked -------------
+# ---- the second domain: keeps working while "victim" is attacked -------------
 start_agent vault good
 start_guid vault blue --headless "$tmp/vault/out.png"
 check "vault: a second guid connects" wait_for "$tmp/vault/agent.out" '^screen ' 10
@@ -123,32 +123,32 @@ check "vault: a second guid connects" wait_for "$tmp/vault/agent.out" '^screen '
 good_px=(240,180=1e90ff 320,180=ffd700 240,240=8a2be2 320,240=00ced1 200,150=1e90ff
          359,269=00ced1 197,147=LBL 199,149=LBL 360,270=LBL 362,272=LBL 280,148=LBL
          198,200=LBL 361,200=LBL 196,146=$desk 363,273=$desk)
-start_agent work good
-start_guid work red --headless "$tmp/work/out.png"
-wait_for "$tmp/work/agent.out" '^screen 1024x768' 10 >/dev/null
+start_agent victim good
+start_guid victim red --headless "$tmp/victim/out.png"
+wait_for "$tmp/victim/agent.out" '^screen 1024x768' 10 >/dev/null
 check "good: HELLO and SCREEN (the headless desktop) reach the agent" \
-        grep -q '^screen 1024x768' "$tmp/work/agent.out"
-check "good: the pattern is shown inside a red frame" pixels work "${good_px[@]//LBL/$red}"
-stop_agent work
-wait_exit work 10
+        grep -q '^screen 1024x768' "$tmp/victim/agent.out"
+check "good: the pattern is shown inside a red frame" pixels victim "${good_px[@]//LBL/$red}"
+stop_agent victim
+wait_exit victim 10
 check "good: the agent's death closes the daemon with status 0 ($rc)" test "$rc" = 0
 check "good: one log line says the domain went" \
-        grep -q 'domain work: the agent closed the GUI channel' "$tmp/work/guid.err"
+        grep -q 'domain victim: the agent closed the GUI channel' "$tmp/victim/guid.err"
 check "good: the PNG written at exit shows the last state" \
-        $png "$tmp/work/out.png" "${good_px[@]//LBL/$red}"
-check "good: no sanitizer report" sane_log "$tmp/work/guid.err"
+        $png "$tmp/victim/out.png" "${good_px[@]//LBL/$red}"
+check "good: no sanitizer report" sane_log "$tmp/victim/guid.err"
 
 # ---- protocol violations: one log line, exit 1 ------------------------------
 violation() { # CASE REASON
-        rm -rf "$tmp/work"
-        start_agent work "$1"
-        start_guid work red --headless "$tmp/work/out.png"
-        wait_exit work 20
-        stop_agent work
+        rm -rf "$tmp/victim"
+        start_agent victim "$1"
+        start_guid victim red --headless "$tmp/victim/out.png"
+        wait_exit victim 20
+        stop_agent victim
         check "$1: the daemon disconnects with status 1 ($rc)" test "$rc" = 1
         check "$1: one log line names the domain, the message and the reason" \
-                test "$(grep -c "^bulkhead-guid: domain work: agent broke the GUI protocol: $2 (.*, window 0x[0-9a-f]*, length [0-9]*); closing\$" "$tmp/work/guid.err")" = 1
-        if ! sane_log "$tmp/work/guid.err" >"$tmp/why"; then not_ok "$1: no sanitizer report"; fi
+                test "$(grep -c "^bulkhead-guid: domain victim: agent broke the GUI protocol: $2 (.*, window 0x[0-9a-f]*, length [0-9]*); closing\$" "$tmp/victim/guid.err")" = 1
+        if ! sane_log "$tmp/victim/guid.err" >"$tmp/why"; then not_ok "$1: no sanitizer report"; fi
 }
 violation geom-huge "window size out of range"
 violation geom-negative "window size out of range"
@@ -173,23 +173,23 @@ or_px=(0,0=LBL 1023,0=LBL 0,690=LBL 1023,690=LBL 500,689=LBL 500,300=$white 500,
 clamped() { # CASE DESCRIPTION PIXELS...
         local c=$1 d=$2
         shift 2
-        rm -rf "$tmp/work"
-        start_agent work "$c"
-        start_guid work red --headless "$tmp/work/out.png"
-        wait_for "$tmp/work/agent.out" '^screen ' 10 >/dev/null
-        check "$c: $d" pixels work "${@//LBL/$red}"
-        check "$c: the daemon is still serving the domain" kill -0 "${gpid[work]}"
-        stop_agent work
-        wait_exit work 10
+        rm -rf "$tmp/victim"
+        start_agent victim "$c"
+        start_guid victim red --headless "$tmp/victim/out.png"
+        wait_for "$tmp/victim/agent.out" '^screen ' 10 >/dev/null
+        check "$c: $d" pixels victim "${@//LBL/$red}"
+        check "$c: the daemon is still serving the domain" kill -0 "${gpid[victim]}"
+        stop_agent victim
+        wait_exit victim 10
         check "$c: exit 0 when the domain goes ($rc)" test "$rc" = 0
-        if ! sane_log "$tmp/work/guid.err" >"$tmp/why"; then not_ok "$c: no sanitizer report"; fi
+        if ! sane_log "$tmp/victim/guid.err" >"$tmp/why"; then not_ok "$c: no sanitizer report"; fi
 }
 clamped frames "a frame on each path: plain, no buffer, 1x1, odd buffer, popup" "${frames_px[@]}"
 clamped or-huge "an override-redirect window is cut to 90% and framed" "${or_px[@]}"
 clamped or-switch "turning override-redirect while mapped is placed anew" "${or_px[@]}"
 clamped titles "windows with hostile titles are framed" 7,7=LBL 7,97=LBL 7,197=LBL
 
-check "vault: still drawn after the attacks on work" pixels vault "${good_px[@]//LBL/$blue}"
+check "vault: still drawn after the attacks on victim" pixels vault "${good_px[@]//LBL/$blue}"
 check "vault: never disconnected" kill -0 "${gpid[vault]}"
 stop_agent vault
 wait_exit vault 10
@@ -227,10 +227,10 @@ xpixels() {
         return 1
 }
 
-rm -rf "$tmp/work"
-start_agent work frames
-start_guid work red
-check "xvfb: the daemon connects on a real desktop" wait_for "$tmp/work/agent.out" '^screen 1024x768' 15
+rm -rf "$tmp/victim"
+start_agent victim frames
+start_guid victim red
+check "xvfb: the daemon connects on a real desktop" wait_for "$tmp/victim/agent.out" '^screen 1024x768' 15
 xframes_px=("${frames_px[@]//$desk/000000}") # no window manager: a black root
 check "xvfb: a frame on each path in the X screen" xpixels "${xframes_px[@]//LBL/$red}"
 
@@ -261,7 +261,7 @@ class_is() { # NAME-REGEX EXPECTED
         xprop -id "$(xdotool search --name "$1" | head -1)" WM_CLASS | grep -qF "= $2"
 }
 check "xvfb: WM_CLASS of a window without CLASS is the domain's name" \
-        class_is '^\[work\] plain$' '"work", "work"'
+        class_is '^\[victim\] plain$' '"victim", "victim"'
 start_agent vault good
 start_guid vault blue
 wait_for "$tmp/vault/agent.out" '^ready' 15 >/dev/null
@@ -285,27 +285,27 @@ press() { # NAME-REGEX KEYS
         sleep 0.3
         xdotool key "$2"
 }
-press '^\[work\] plain$' ctrl+shift+c
+press '^\[victim\] plain$' ctrl+shift+c
 check "clipboard: Ctrl+Shift+C asks the agent, for at most the limit" \
-        wait_for "$tmp/work/agent.out" '^clipboard request 65536$' 5
+        wait_for "$tmp/victim/agent.out" '^clipboard request 65536$' 5
 check "clipboard: dom0's buffer holds the bytes and their source" \
-        wait_for "$rt/clipboard/buffer" '^source=work$' 5
+        wait_for "$rt/clipboard/buffer" '^source=victim$' 5
 check "clipboard: the combo's key press never reaches the domain" \
-        not grep -q 'state=0x5 pressed' "$tmp/work/agent.out"
+        not grep -q 'state=0x5 pressed' "$tmp/victim/agent.out"
 check "clipboard: the copy is logged from where to where" \
-        grep -q "domain work: copied 16 bytes from work to dom0's clipboard" "$tmp/work/guid.err"
+        grep -q "domain victim: copied 16 bytes from victim to dom0's clipboard" "$tmp/victim/guid.err"
 press '^\[small\] ' ctrl+shift+v
 check "clipboard: a paste over the domain's limit is refused with a notice" \
         wait_for "$tmp/small/guid.err" "paste into small refused: dom0's clipboard holds more than 8 bytes" 5
 check "clipboard: ... nothing is sent" not grep -q '^paste' "$tmp/small/agent.out"
 check "clipboard: ... and the buffer stays whole" grep -q '^length=16$' "$rt/clipboard/buffer"
 press '^\[vault\] ' ctrl+shift+v
-check "clipboard: the policy is asked about bulkhead.ClipboardPaste from work to vault" \
-        wait_for "$tmp/policy.out" '^policy: bulkhead-policy/1 eval work vault bulkhead.ClipboardPaste$' 5
+check "clipboard: the policy is asked about bulkhead.ClipboardPaste from victim to vault" \
+        wait_for "$tmp/policy.out" '^policy: bulkhead-policy/1 eval victim vault bulkhead.ClipboardPaste$' 5
 check "clipboard: allowed, the bytes reach vault" wait_for "$tmp/vault/agent.out" '^paste 16: secret from work$' 5
 check "clipboard: and dom0's buffer is empty again" not test -e "$rt/clipboard/buffer"
 check "clipboard: the paste is logged from where to where" \
-        grep -q "domain vault: pasted 16 bytes from work into vault" "$tmp/vault/guid.err"
+        grep -q "domain vault: pasted 16 bytes from victim into vault" "$tmp/vault/guid.err"
 
 start_agent over clip-over
 start_guid over orange --clipboard-max 10
@@ -317,7 +317,7 @@ check "clipboard: ... with one clear log line" \
         grep -q "domain over: agent broke the GUI protocol: CLIPBOARD_DATA over the size asked for (CLIPBOARD_DATA, window 0x0, length 11); closing" "$tmp/over/guid.err"
 check "clipboard: ... and nothing reached dom0's buffer" not test -e "$rt/clipboard/buffer"
 
-for d in work evil vault small; do
+for d in victim evil vault small; do
         stop_agent "$d"
         wait_exit "$d" 10
         check "xvfb: $d's daemon exits 0 when its domain goes ($rc)" test "$rc" = 0
