@@ -7,33 +7,19 @@
 
 #include "exec_proto.h"
 #include "qrexec_proto.h"
-
-/* The wire is little-endian whatever the host, so a dump reads the same
- * everywhere; byte by byte also needs no alignment. */
-static void put32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#include "wire.h"
 
 void bh_exec_put_hdr(uint8_t out[BH_EXEC_HDR_SIZE], uint32_t type, uint32_t len)
 {
-        put32(out, type);
-        put32(out + 4, len);
+        bh_put32(out, type);
+        bh_put32(out + 4, len);
 }
 
 size_t bh_exec_encode_hello(uint8_t out[BH_EXEC_HDR_SIZE + BH_EXEC_HELLO_SIZE])
 {
         bh_exec_put_hdr(out, BH_EXEC_MSG_HELLO, BH_EXEC_HELLO_SIZE);
-        put32(out + BH_EXEC_HDR_SIZE, BH_EXEC_PROTO_VERSION);
-        put32(out + BH_EXEC_HDR_SIZE + 4, 0); /* flags: none defined yet */
+        bh_put32(out + BH_EXEC_HDR_SIZE, BH_EXEC_PROTO_VERSION);
+        bh_put32(out + BH_EXEC_HDR_SIZE + 4, 0); /* flags: none defined yet */
         return BH_EXEC_HDR_SIZE + BH_EXEC_HELLO_SIZE;
 }
 
@@ -53,8 +39,8 @@ int bh_exec_encode_exec(char *const argv[], uint8_t *out, size_t out_size, size_
         if (out_size < BH_EXEC_HDR_SIZE + BH_EXEC_EXEC_FIXED + bytes)
                 return -ENOBUFS;
         bh_exec_put_hdr(out, BH_EXEC_MSG_EXEC, (uint32_t)(BH_EXEC_EXEC_FIXED + bytes));
-        put32(out + BH_EXEC_HDR_SIZE, BH_EXEC_FLAGS_V1);
-        put32(out + BH_EXEC_HDR_SIZE + 4, (uint32_t)argc);
+        bh_put32(out + BH_EXEC_HDR_SIZE, BH_EXEC_FLAGS_V1);
+        bh_put32(out + BH_EXEC_HDR_SIZE + 4, (uint32_t)argc);
         off = BH_EXEC_HDR_SIZE + BH_EXEC_EXEC_FIXED;
         for (size_t i = 0; i < argc; i++) {
                 size_t n = strlen(argv[i]) + 1;
@@ -69,7 +55,7 @@ int bh_exec_encode_exec(char *const argv[], uint8_t *out, size_t out_size, size_
 size_t bh_exec_encode_exit(uint8_t out[BH_EXEC_HDR_SIZE + BH_EXEC_EXIT_SIZE], uint32_t status)
 {
         bh_exec_put_hdr(out, BH_EXEC_MSG_EXIT, BH_EXEC_EXIT_SIZE);
-        put32(out + BH_EXEC_HDR_SIZE, status);
+        bh_put32(out + BH_EXEC_HDR_SIZE, status);
         return BH_EXEC_HDR_SIZE + BH_EXEC_EXIT_SIZE;
 }
 
@@ -187,7 +173,7 @@ static int check_from_agent(struct bh_exec_peer *p, uint32_t type, uint32_t len,
 int bh_exec_peer_check_header(struct bh_exec_peer *p, const uint8_t untrusted_hdr[BH_EXEC_HDR_SIZE],
                               uint32_t *ret_type, uint32_t *ret_len, const char **why)
 {
-        uint32_t type = get32(untrusted_hdr), len = get32(untrusted_hdr + 4);
+        uint32_t type = bh_get32(untrusted_hdr), len = bh_get32(untrusted_hdr + 4);
         int r;
 
         if (len > BH_EXEC_MAX_PAYLOAD)
@@ -220,7 +206,7 @@ int bh_exec_hello_check(const uint8_t *untrusted, size_t untrusted_len, uint32_t
 
         if (untrusted_len < BH_EXEC_HELLO_SIZE || untrusted_len > BH_EXEC_HELLO_MAX)
                 return refuse(why, "HELLO of the wrong size");
-        version = get32(untrusted);
+        version = bh_get32(untrusted);
         if (version < 1)
                 return refuse(why, "HELLO with version 0");
         /* Flags and fields past the first 8 bytes are for later versions. */
@@ -238,8 +224,8 @@ int bh_exec_exec_check(const uint8_t *untrusted, size_t untrusted_len, char ***r
 
         if (untrusted_len < BH_EXEC_EXEC_FIXED || untrusted_len > BH_EXEC_MAX_PAYLOAD)
                 return refuse(why, "EXEC of the wrong size");
-        flags = get32(untrusted);
-        argc = get32(untrusted + 4);
+        flags = bh_get32(untrusted);
+        argc = bh_get32(untrusted + 4);
         if (flags != BH_EXEC_FLAGS_V1)
                 return refuse(why, "EXEC with unknown flags");
         if (argc < 1 || argc > BH_EXEC_MAX_ARGC)
@@ -287,7 +273,7 @@ int bh_exec_exit_check(const uint8_t *untrusted, size_t untrusted_len, uint32_t 
 
         if (untrusted_len != BH_EXEC_EXIT_SIZE)
                 return refuse(why, "EXIT of the wrong size");
-        status = get32(untrusted);
+        status = bh_get32(untrusted);
         if (status > BH_EXEC_MAX_STATUS)
                 return refuse(why, "EXIT status over 255");
         *ret_status = status;
@@ -340,8 +326,8 @@ int bh_exec_rx_fed(struct bh_exec_rx *rx, size_t n, const char **why)
                 r = bh_exec_peer_check_header(&rx->peer, rx->buf, &rx->type, &rx->len, why);
                 if (r < 0) {
                         /* Kept for the caller's log line; nothing acts on them. */
-                        rx->type = get32(rx->buf);
-                        rx->len = get32(rx->buf + 4);
+                        rx->type = bh_get32(rx->buf);
+                        rx->len = bh_get32(rx->buf + 4);
                         rx->broken = true;
                         return r;
                 }
@@ -380,28 +366,16 @@ int bh_exec_service_check(const uint8_t *untrusted, size_t untrusted_len,
                           struct bh_exec_service *out, const char **why)
 {
         struct bh_exec_service s;
-        char *dst[] = { s.service, s.arg, s.source };
+        char *const dst[] = { s.service, s.arg, s.source };
         const size_t max[] = { BH_QREXEC_SERVICE_MAX, BH_QREXEC_ARG_MAX, BH_QREXEC_DOMAIN_MAX };
-        const uint8_t *p, *end;
 
         if (untrusted_len < BH_EXEC_SERVICE_FIXED + 3 || untrusted_len > BH_EXEC_MAX_PAYLOAD)
                 return refuse(why, "SERVICE of the wrong size");
-        if (get32(untrusted) != 0)
+        if (bh_get32(untrusted) != 0)
                 return refuse(why, "SERVICE with unknown flags");
-        p = untrusted + BH_EXEC_SERVICE_FIXED;
-        end = untrusted + untrusted_len;
-        for (size_t i = 0; i < 3; i++) {
-                const uint8_t *nul = memchr(p, '\0', (size_t)(end - p));
-
-                if (!nul)
-                        return refuse(why, "SERVICE string without its NUL");
-                if ((size_t)(nul - p) > max[i])
-                        return refuse(why, "SERVICE string too long");
-                memcpy(dst[i], p, (size_t)(nul - p) + 1);
-                p = nul + 1;
-        }
-        if (p != end)
-                return refuse(why, "SERVICE with bytes after the last string");
+        if (bh_wire_take_strings(untrusted + BH_EXEC_SERVICE_FIXED, untrusted + untrusted_len, dst,
+                                 max, 3, why) < 0)
+                return -EPROTO;
         if (!bh_qrexec_name_ok(s.service, BH_QREXEC_SERVICE_MAX) || !bh_qrexec_arg_ok(s.arg) ||
             !bh_qrexec_name_ok(s.source, BH_QREXEC_DOMAIN_MAX))
                 return refuse(why, "SERVICE with a malformed name");

@@ -5,28 +5,17 @@
 #include <string.h>
 
 #include "gui_proto.h"
+#include "wire.h"
 #include "utf8.h"
 
 /* ---- the wire ---------------------------------------------------------------- */
 
-/* Little-endian whatever the host, byte by byte so alignment never matters. */
-static void put32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+/* Integers: little-endian, lib/wire.h. */
 
 /* Signed fields travel as two's complement. */
 static int32_t get32s(const uint8_t *p)
 {
-        uint32_t v = get32(p);
+        uint32_t v = bh_get32(p);
 
         return v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
 }
@@ -168,8 +157,8 @@ static int rect_parse(const uint8_t *p, struct bh_gui_rect *r, const char **why)
 {
         r->x = get32s(p);
         r->y = get32s(p + 4);
-        r->w = get32(p + 8);
-        r->h = get32(p + 12);
+        r->w = bh_get32(p + 8);
+        r->h = bh_get32(p + 12);
         if (!coord_ok(r->x) || !coord_ok(r->y))
                 return refuse(why, "window position outside the coordinate range");
         if (r->w < 1 || r->w > BH_GUI_MAX_WINDOW_WIDTH || r->h < 1 ||
@@ -180,15 +169,15 @@ static int rect_parse(const uint8_t *p, struct bh_gui_rect *r, const char **why)
 
 static void rect_put(uint8_t *p, const struct bh_gui_rect *r)
 {
-        put32(p, (uint32_t)r->x);
-        put32(p + 4, (uint32_t)r->y);
-        put32(p + 8, r->w);
-        put32(p + 12, r->h);
+        bh_put32(p, (uint32_t)r->x);
+        bh_put32(p + 4, (uint32_t)r->y);
+        bh_put32(p + 8, r->w);
+        bh_put32(p + 12, r->h);
 }
 
 static int bool_parse(const uint8_t *p, bool *ret, const char **why)
 {
-        uint32_t v = get32(p);
+        uint32_t v = bh_get32(p);
 
         if (v > 1)
                 return refuse(why, "flag field neither 0 nor 1");
@@ -198,7 +187,7 @@ static int bool_parse(const uint8_t *p, bool *ret, const char **why)
 
 static int state_parse(const uint8_t *p, uint32_t *ret, const char **why)
 {
-        *ret = get32(p);
+        *ret = bh_get32(p);
         if (*ret & ~BH_GUI_STATE_MASK)
                 return refuse(why, "input state with unknown bits");
         return 0;
@@ -217,11 +206,11 @@ static int buffer_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, co
 {
         uint32_t row, bytes;
 
-        m->u.buffer.width = get32(p);
-        m->u.buffer.height = get32(p + 4);
-        m->u.buffer.stride = get32(p + 8);
-        m->u.buffer.format = get32(p + 12);
-        m->u.buffer.size = get32(p + 16);
+        m->u.buffer.width = bh_get32(p);
+        m->u.buffer.height = bh_get32(p + 4);
+        m->u.buffer.stride = bh_get32(p + 8);
+        m->u.buffer.format = bh_get32(p + 12);
+        m->u.buffer.size = bh_get32(p + 16);
         m->u.buffer.desc = p + BH_GUI_BUFFER_FIXED;
         m->u.buffer.desc_len = len - BH_GUI_BUFFER_FIXED;
         if (m->u.buffer.format != BH_GUI_FORMAT_XRGB8888)
@@ -268,7 +257,7 @@ static int hints_parse(const uint8_t *p, struct bh_gui_msg *m, const char **why)
         uint32_t v[9];
 
         for (int i = 0; i < 9; i++)
-                v[i] = get32(p + 4 * i);
+                v[i] = bh_get32(p + 4 * i);
         if (v[0] & ~(BH_GUI_HINT_MIN | BH_GUI_HINT_MAX | BH_GUI_HINT_BASE | BH_GUI_HINT_INC))
                 return refuse(why, "SIZE_HINTS with unknown flags");
         for (int i = 0; i < 4; i++) {
@@ -306,14 +295,14 @@ static int payload_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, c
 
         switch (m->type) {
         case BH_GUI_MSG_HELLO:
-                m->u.hello.version = get32(p);
-                m->u.hello.flags = get32(p + 4); /* none in version 1: ignored */
+                m->u.hello.version = bh_get32(p);
+                m->u.hello.flags = bh_get32(p + 4); /* none in version 1: ignored */
                 if (m->u.hello.version < 1)
                         return refuse(why, "HELLO with version 0");
                 return 0;
         case BH_GUI_MSG_SCREEN:
-                m->u.screen.width = get32(p);
-                m->u.screen.height = get32(p + 4);
+                m->u.screen.width = bh_get32(p);
+                m->u.screen.height = bh_get32(p + 4);
                 if (m->u.screen.width < 1 || m->u.screen.width > BH_GUI_MAX_SCREEN_WIDTH ||
                     m->u.screen.height < 1 || m->u.screen.height > BH_GUI_MAX_SCREEN_HEIGHT)
                         return refuse(why, "SCREEN size out of range");
@@ -322,8 +311,8 @@ static int payload_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, c
                 r = rect_parse(p, &m->u.create.rect, why);
                 if (r < 0)
                         return r;
-                m->u.create.transient_for = get32(p + 16);
-                m->u.create.flags = get32(p + 20);
+                m->u.create.transient_for = bh_get32(p + 16);
+                m->u.create.flags = bh_get32(p + 20);
                 if (m->u.create.flags & ~BH_GUI_OVERRIDE_REDIRECT)
                         return refuse(why, "window flags with unknown bits");
                 return 0;
@@ -332,8 +321,8 @@ static int payload_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, c
         case BH_GUI_MSG_CLOSE:
                 return 0;
         case BH_GUI_MSG_MAP:
-                m->u.map.transient_for = get32(p);
-                m->u.map.flags = get32(p + 4);
+                m->u.map.transient_for = bh_get32(p);
+                m->u.map.flags = bh_get32(p + 4);
                 if (m->u.map.flags & ~BH_GUI_OVERRIDE_REDIRECT)
                         return refuse(why, "window flags with unknown bits");
                 return 0;
@@ -341,17 +330,17 @@ static int payload_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, c
                 r = rect_parse(p, &m->u.configure.rect, why);
                 if (r < 0)
                         return r;
-                m->u.configure.flags = get32(p + 16);
+                m->u.configure.flags = bh_get32(p + 16);
                 if (m->u.configure.flags & ~BH_GUI_OVERRIDE_REDIRECT)
                         return refuse(why, "window flags with unknown bits");
                 return 0;
         case BH_GUI_MSG_BUFFER:
                 return buffer_parse(p, len, m, why);
         case BH_GUI_MSG_DAMAGE:
-                m->u.damage.x = get32(p);
-                m->u.damage.y = get32(p + 4);
-                m->u.damage.w = get32(p + 8);
-                m->u.damage.h = get32(p + 12);
+                m->u.damage.x = bh_get32(p);
+                m->u.damage.y = bh_get32(p + 4);
+                m->u.damage.w = bh_get32(p + 8);
+                m->u.damage.h = bh_get32(p + 12);
                 if (m->u.damage.w < 1 || m->u.damage.h < 1)
                         return refuse(why, "empty DAMAGE");
                 /* Written so that nothing can wrap; the buffer check follows. */
@@ -372,19 +361,19 @@ static int payload_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, c
         case BH_GUI_MSG_SIZE_HINTS:
                 return hints_parse(p, m, why);
         case BH_GUI_MSG_WINDOW_FLAGS:
-                m->u.window_flags.flags = get32(p);
+                m->u.window_flags.flags = bh_get32(p);
                 if (m->u.window_flags.flags & ~(BH_GUI_WFLAG_FULLSCREEN |
                                                 BH_GUI_WFLAG_DEMANDS_ATTENTION |
                                                 BH_GUI_WFLAG_URGENT))
                         return refuse(why, "WINDOW_FLAGS with unknown bits");
                 return 0;
         case BH_GUI_MSG_CURSOR:
-                m->u.cursor.cursor = get32(p);
+                m->u.cursor.cursor = bh_get32(p);
                 if (m->u.cursor.cursor >= BH_GUI_CURSOR_COUNT)
                         return refuse(why, "CURSOR not in the list");
                 return 0;
         case BH_GUI_MSG_KEY:
-                m->u.key.keycode = get32(p);
+                m->u.key.keycode = bh_get32(p);
                 if (m->u.key.keycode < BH_GUI_MIN_KEYCODE || m->u.key.keycode > BH_GUI_MAX_KEYCODE)
                         return refuse(why, "KEY keycode out of range");
                 r = state_parse(p + 4, &m->u.key.state, why);
@@ -395,7 +384,7 @@ static int payload_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, c
                         r = state_parse(p + 8, &m->u.button.state, why);
                 if (r < 0)
                         return r;
-                m->u.button.button = get32(p + 12);
+                m->u.button.button = bh_get32(p + 12);
                 if (m->u.button.button < 1 || m->u.button.button > BH_GUI_MAX_BUTTON)
                         return refuse(why, "BUTTON number out of range");
                 return bool_parse(p + 16, &m->u.button.pressed, why);
@@ -427,7 +416,7 @@ static int payload_parse(const uint8_t *p, uint32_t len, struct bh_gui_msg *m, c
                 memcpy(m->u.focus.keys, p + 4, BH_GUI_KEYMAP_BYTES);
                 return bool_parse(p, &m->u.focus.in, why);
         case BH_GUI_MSG_CLIPBOARD_REQ:
-                m->u.clipboard_req.max_bytes = get32(p);
+                m->u.clipboard_req.max_bytes = bh_get32(p);
                 if (m->u.clipboard_req.max_bytes < 1 ||
                     m->u.clipboard_req.max_bytes > BH_GUI_MAX_CLIPBOARD_BYTES)
                         return refuse(why, "CLIPBOARD_REQ size out of range");
@@ -448,9 +437,9 @@ static int header_parse(const uint8_t *h, unsigned from, struct bh_gui_msg *m, u
         const struct type_info *t;
         uint32_t len;
 
-        m->type = get32(h);
-        m->window = get32(h + 4);
-        len = get32(h + 8);
+        m->type = bh_get32(h);
+        m->window = bh_get32(h + 4);
+        len = bh_get32(h + 8);
         t = type_info(m->type);
         if (!t)
                 return refuse(why, "unknown message type");
@@ -516,44 +505,44 @@ int bh_gui_encode(const struct bh_gui_msg *m, uint8_t *out, size_t out_size, siz
                 return -EINVAL;
         if (out_size < BH_GUI_HDR_SIZE + len)
                 return -ENOBUFS;
-        put32(out, m->type);
-        put32(out + 4, m->window);
-        put32(out + 8, (uint32_t)len);
+        bh_put32(out, m->type);
+        bh_put32(out + 4, m->window);
+        bh_put32(out + 8, (uint32_t)len);
         switch (m->type) {
         case BH_GUI_MSG_HELLO:
-                put32(p, m->u.hello.version);
-                put32(p + 4, m->u.hello.flags);
+                bh_put32(p, m->u.hello.version);
+                bh_put32(p + 4, m->u.hello.flags);
                 break;
         case BH_GUI_MSG_SCREEN:
-                put32(p, m->u.screen.width);
-                put32(p + 4, m->u.screen.height);
+                bh_put32(p, m->u.screen.width);
+                bh_put32(p + 4, m->u.screen.height);
                 break;
         case BH_GUI_MSG_CREATE:
                 rect_put(p, &m->u.create.rect);
-                put32(p + 16, m->u.create.transient_for);
-                put32(p + 20, m->u.create.flags);
+                bh_put32(p + 16, m->u.create.transient_for);
+                bh_put32(p + 20, m->u.create.flags);
                 break;
         case BH_GUI_MSG_MAP:
-                put32(p, m->u.map.transient_for);
-                put32(p + 4, m->u.map.flags);
+                bh_put32(p, m->u.map.transient_for);
+                bh_put32(p + 4, m->u.map.flags);
                 break;
         case BH_GUI_MSG_CONFIGURE:
                 rect_put(p, &m->u.configure.rect);
-                put32(p + 16, m->u.configure.flags);
+                bh_put32(p + 16, m->u.configure.flags);
                 break;
         case BH_GUI_MSG_BUFFER:
-                put32(p, m->u.buffer.width);
-                put32(p + 4, m->u.buffer.height);
-                put32(p + 8, m->u.buffer.stride);
-                put32(p + 12, m->u.buffer.format);
-                put32(p + 16, m->u.buffer.size);
+                bh_put32(p, m->u.buffer.width);
+                bh_put32(p + 4, m->u.buffer.height);
+                bh_put32(p + 8, m->u.buffer.stride);
+                bh_put32(p + 12, m->u.buffer.format);
+                bh_put32(p + 16, m->u.buffer.size);
                 r = put_bytes(p + BH_GUI_BUFFER_FIXED, m->u.buffer.desc, m->u.buffer.desc_len);
                 break;
         case BH_GUI_MSG_DAMAGE:
-                put32(p, m->u.damage.x);
-                put32(p + 4, m->u.damage.y);
-                put32(p + 8, m->u.damage.w);
-                put32(p + 12, m->u.damage.h);
+                bh_put32(p, m->u.damage.x);
+                bh_put32(p + 4, m->u.damage.y);
+                bh_put32(p + 8, m->u.damage.w);
+                bh_put32(p + 12, m->u.damage.h);
                 break;
         case BH_GUI_MSG_TITLE:
                 r = put_bytes(p, m->u.title.bytes, m->u.title.len);
@@ -566,58 +555,58 @@ int bh_gui_encode(const struct bh_gui_msg *m, uint8_t *out, size_t out_size, siz
                                       m->u.wm_class.class_len);
                 break;
         case BH_GUI_MSG_SIZE_HINTS:
-                put32(p, m->u.hints.flags);
-                put32(p + 4, m->u.hints.min_w);
-                put32(p + 8, m->u.hints.min_h);
-                put32(p + 12, m->u.hints.max_w);
-                put32(p + 16, m->u.hints.max_h);
-                put32(p + 20, m->u.hints.base_w);
-                put32(p + 24, m->u.hints.base_h);
-                put32(p + 28, m->u.hints.inc_w);
-                put32(p + 32, m->u.hints.inc_h);
+                bh_put32(p, m->u.hints.flags);
+                bh_put32(p + 4, m->u.hints.min_w);
+                bh_put32(p + 8, m->u.hints.min_h);
+                bh_put32(p + 12, m->u.hints.max_w);
+                bh_put32(p + 16, m->u.hints.max_h);
+                bh_put32(p + 20, m->u.hints.base_w);
+                bh_put32(p + 24, m->u.hints.base_h);
+                bh_put32(p + 28, m->u.hints.inc_w);
+                bh_put32(p + 32, m->u.hints.inc_h);
                 break;
         case BH_GUI_MSG_WINDOW_FLAGS:
-                put32(p, m->u.window_flags.flags);
+                bh_put32(p, m->u.window_flags.flags);
                 break;
         case BH_GUI_MSG_CURSOR:
-                put32(p, m->u.cursor.cursor);
+                bh_put32(p, m->u.cursor.cursor);
                 break;
         case BH_GUI_MSG_KEY:
-                put32(p, m->u.key.keycode);
-                put32(p + 4, m->u.key.state);
-                put32(p + 8, m->u.key.pressed);
+                bh_put32(p, m->u.key.keycode);
+                bh_put32(p + 4, m->u.key.state);
+                bh_put32(p + 8, m->u.key.pressed);
                 break;
         case BH_GUI_MSG_BUTTON:
-                put32(p, (uint32_t)m->u.button.x);
-                put32(p + 4, (uint32_t)m->u.button.y);
-                put32(p + 8, m->u.button.state);
-                put32(p + 12, m->u.button.button);
-                put32(p + 16, m->u.button.pressed);
+                bh_put32(p, (uint32_t)m->u.button.x);
+                bh_put32(p + 4, (uint32_t)m->u.button.y);
+                bh_put32(p + 8, m->u.button.state);
+                bh_put32(p + 12, m->u.button.button);
+                bh_put32(p + 16, m->u.button.pressed);
                 break;
         case BH_GUI_MSG_MOTION:
-                put32(p, (uint32_t)m->u.motion.x);
-                put32(p + 4, (uint32_t)m->u.motion.y);
-                put32(p + 8, m->u.motion.state);
+                bh_put32(p, (uint32_t)m->u.motion.x);
+                bh_put32(p + 4, (uint32_t)m->u.motion.y);
+                bh_put32(p + 8, m->u.motion.state);
                 break;
         case BH_GUI_MSG_SCROLL:
-                put32(p, (uint32_t)m->u.scroll.x);
-                put32(p + 4, (uint32_t)m->u.scroll.y);
-                put32(p + 8, m->u.scroll.state);
-                put32(p + 12, (uint32_t)m->u.scroll.dx);
-                put32(p + 16, (uint32_t)m->u.scroll.dy);
+                bh_put32(p, (uint32_t)m->u.scroll.x);
+                bh_put32(p + 4, (uint32_t)m->u.scroll.y);
+                bh_put32(p + 8, m->u.scroll.state);
+                bh_put32(p + 12, (uint32_t)m->u.scroll.dx);
+                bh_put32(p + 16, (uint32_t)m->u.scroll.dy);
                 break;
         case BH_GUI_MSG_CROSSING:
-                put32(p, (uint32_t)m->u.crossing.x);
-                put32(p + 4, (uint32_t)m->u.crossing.y);
-                put32(p + 8, m->u.crossing.state);
-                put32(p + 12, m->u.crossing.entered);
+                bh_put32(p, (uint32_t)m->u.crossing.x);
+                bh_put32(p + 4, (uint32_t)m->u.crossing.y);
+                bh_put32(p + 8, m->u.crossing.state);
+                bh_put32(p + 12, m->u.crossing.entered);
                 break;
         case BH_GUI_MSG_FOCUS:
-                put32(p, m->u.focus.in);
+                bh_put32(p, m->u.focus.in);
                 memcpy(p + 4, m->u.focus.keys, BH_GUI_KEYMAP_BYTES);
                 break;
         case BH_GUI_MSG_CLIPBOARD_REQ:
-                put32(p, m->u.clipboard_req.max_bytes);
+                bh_put32(p, m->u.clipboard_req.max_bytes);
                 break;
         case BH_GUI_MSG_CLIPBOARD_DATA:
                 r = put_bytes(p, m->u.clipboard.bytes, m->u.clipboard.len);

@@ -7,6 +7,8 @@ lib_libbulkhead_a_SOURCES = \
 	lib/fsutil.c \
 	lib/utf8.h \
 	lib/utf8.c \
+	lib/wire.h \
+	lib/wire.c \
 	lib/vchan.h \
 	lib/vchan_transport.h \
 	lib/vchan.c \

@@ -4,19 +4,9 @@
 #include <string.h>
 
 #include "qrexec_proto.h"
+#include "wire.h"
 
-static void put32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
 
-static uint32_t get32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int refuse(const char **why, const char *reason)
 {
@@ -103,7 +93,7 @@ static int pack(uint8_t *out, uint32_t type, const uint32_t *ints, size_t ni,
         size_t off = BH_QREXEC_HDR_SIZE;
 
         for (size_t i = 0; i < ni; i++, off += 4)
-                put32(out + off, ints[i]);
+                bh_put32(out + off, ints[i]);
         for (size_t i = 0; i < ns; i++) {
                 size_t n = strlen(strs[i]) + 1;
 
@@ -112,8 +102,8 @@ static int pack(uint8_t *out, uint32_t type, const uint32_t *ints, size_t ni,
                 memcpy(out + off, strs[i], n);
                 off += n;
         }
-        put32(out, type);
-        put32(out + 4, (uint32_t)(off - BH_QREXEC_HDR_SIZE));
+        bh_put32(out, type);
+        bh_put32(out + 4, (uint32_t)(off - BH_QREXEC_HDR_SIZE));
         return (int)off;
 }
 
@@ -214,7 +204,7 @@ static int min_len(uint32_t type, enum bh_qrexec_role from)
 int bh_qrexec_check_header(struct bh_qrexec_peer *p, const uint8_t untrusted_hdr[BH_QREXEC_HDR_SIZE],
                            uint32_t *ret_type, uint32_t *ret_len, const char **why)
 {
-        uint32_t type = get32(untrusted_hdr), len = get32(untrusted_hdr + 4);
+        uint32_t type = bh_get32(untrusted_hdr), len = bh_get32(untrusted_hdr + 4);
         int min;
 
         if (len > BH_QREXEC_MAX_PAYLOAD)
@@ -248,7 +238,7 @@ int bh_qrexec_hello_check(const uint8_t *untrusted, size_t len, uint32_t *ret_ve
 
         if (len < BH_QREXEC_HELLO_SIZE || len > BH_QREXEC_MAX_PAYLOAD)
                 return refuse(why, "HELLO of the wrong size");
-        v = get32(untrusted);
+        v = bh_get32(untrusted);
         if (v < 1)
                 return refuse(why, "HELLO with version 0");
         *ret_version = v < BH_QREXEC_PROTO_VERSION ? v : BH_QREXEC_PROTO_VERSION;
@@ -259,30 +249,14 @@ int bh_qrexec_hello_check(const uint8_t *untrusted, size_t len, uint32_t *ret_ve
  * Takes ni u32 fields, then exactly ns NUL-terminated strings each at most
  * max[i] bytes long, and nothing after.  Strings are copied to dst[i].
  */
-static int unpack(const uint8_t *untrusted, size_t len, uint32_t *ints, size_t ni, char **dst,
+static int unpack(const uint8_t *untrusted, size_t len, uint32_t *ints, size_t ni, char *const *dst,
                   const size_t *max, size_t ns, const char **why)
 {
-        const uint8_t *p = untrusted + 4 * ni, *end = untrusted + len;
-
         if (len > BH_QREXEC_MAX_PAYLOAD || len < 4 * ni)
                 return refuse(why, "payload of the wrong size");
         for (size_t i = 0; i < ni; i++)
-                ints[i] = get32(untrusted + 4 * i);
-        for (size_t i = 0; i < ns; i++) {
-                const uint8_t *nul = memchr(p, '\0', (size_t)(end - p));
-                size_t n;
-
-                if (!nul)
-                        return refuse(why, "string without its NUL");
-                n = (size_t)(nul - p);
-                if (n > max[i])
-                        return refuse(why, "string too long");
-                memcpy(dst[i], p, n + 1);
-                p = nul + 1;
-        }
-        if (p != end)
-                return refuse(why, "bytes after the last field");
-        return 0;
+                ints[i] = bh_get32(untrusted + 4 * i);
+        return bh_wire_take_strings(untrusted + 4 * ni, untrusted + len, dst, max, ns, why);
 }
 
 int bh_qrexec_trigger_check(const uint8_t *untrusted, size_t len, struct bh_qrexec_trigger *out,
@@ -290,7 +264,7 @@ int bh_qrexec_trigger_check(const uint8_t *untrusted, size_t len, struct bh_qrex
 {
         struct bh_qrexec_trigger t;
         uint32_t ints[2];
-        char *dst[] = { t.target, t.service, t.arg };
+        char *const dst[] = { t.target, t.service, t.arg };
         const size_t max[] = { BH_QREXEC_TARGET_MAX, BH_QREXEC_SERVICE_MAX, BH_QREXEC_ARG_MAX };
         int r = unpack(untrusted, len, ints, 2, dst, max, 3, why);
 
@@ -314,7 +288,7 @@ int bh_qrexec_connect_check(const uint8_t *untrusted, size_t len, struct bh_qrex
                             const char **why)
 {
         struct bh_qrexec_connect c;
-        char *dst[] = { c.target };
+        char *const dst[] = { c.target };
         const size_t max[] = { BH_QREXEC_DOMAIN_MAX };
         int r = unpack(untrusted, len, &c.req_id, 1, dst, max, 1, why); /* into a copy */
 
@@ -343,7 +317,7 @@ int bh_qrexec_run_check(const uint8_t *untrusted, size_t len, struct bh_qrexec_r
 {
         struct bh_qrexec_run r;
         uint32_t ints[3];
-        char *dst[] = { r.link, r.service, r.arg, r.source };
+        char *const dst[] = { r.link, r.service, r.arg, r.source };
         const size_t max[] = { BH_QREXEC_LINK_MAX, BH_QREXEC_SERVICE_MAX, BH_QREXEC_ARG_MAX,
                                BH_QREXEC_DOMAIN_MAX };
         int e = unpack(untrusted, len, ints, 3, dst, max, 4, why);

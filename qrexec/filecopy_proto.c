@@ -4,31 +4,12 @@
 #include <string.h>
 
 #include "filecopy_proto.h"
+#include "wire.h"
 #include "utf8.h"
 
-static void put32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
 
-static void put64(uint8_t *p, uint64_t v)
-{
-        put32(p, (uint32_t)v);
-        put32(p + 4, (uint32_t)(v >> 32));
-}
 
-static uint32_t get32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
-static uint64_t get64(const uint8_t *p)
-{
-        return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static int refuse(const char **why, const char *reason)
 {
@@ -41,25 +22,25 @@ static int refuse(const char **why, const char *reason)
 
 void bh_fc_put_hello(uint8_t out[BH_FC_HELLO_SIZE])
 {
-        put32(out, BH_FC_MAGIC);
-        put32(out + 4, BH_FC_VERSION);
+        bh_put32(out, BH_FC_MAGIC);
+        bh_put32(out + 4, BH_FC_VERSION);
 }
 
 void bh_fc_put_entry(uint8_t out[BH_FC_ENTRY_SIZE], const struct bh_fc_entry *e)
 {
-        put32(out, e->type);
-        put32(out + 4, e->mode);
-        put64(out + 8, e->size);
-        put64(out + 16, (uint64_t)e->mtime);
-        put32(out + 24, e->mtime_nsec);
-        put32(out + 28, e->name_len);
+        bh_put32(out, e->type);
+        bh_put32(out + 4, e->mode);
+        bh_put64(out + 8, e->size);
+        bh_put64(out + 16, (uint64_t)e->mtime);
+        bh_put32(out + 24, e->mtime_nsec);
+        bh_put32(out + 28, e->name_len);
 }
 
 void bh_fc_put_chunk(uint8_t out[BH_FC_CHUNK_SIZE], uint32_t kind, uint64_t len)
 {
-        put32(out, kind);
-        put32(out + 4, 0);
-        put64(out + 8, len);
+        bh_put32(out, kind);
+        bh_put32(out + 4, 0);
+        bh_put64(out + 8, len);
 }
 
 size_t bh_fc_put_status(uint8_t out[BH_FC_STATUS_SIZE + BH_FC_MAX_STATUS_MSG], uint32_t code,
@@ -67,8 +48,8 @@ size_t bh_fc_put_status(uint8_t out[BH_FC_STATUS_SIZE + BH_FC_MAX_STATUS_MSG], u
 {
         size_t n = msg ? strnlen(msg, BH_FC_MAX_STATUS_MSG) : 0;
 
-        put32(out, code);
-        put32(out + 4, (uint32_t)n);
+        bh_put32(out, code);
+        bh_put32(out + 4, (uint32_t)n);
         memcpy(out + BH_FC_STATUS_SIZE, msg ? msg : "", n);
         return BH_FC_STATUS_SIZE + n;
 }
@@ -207,11 +188,11 @@ bool bh_fc_domain_ok(const char *name)
 int bh_fc_status_check(const uint8_t untrusted[BH_FC_STATUS_SIZE], uint32_t *ret_code,
                        uint32_t *ret_msg_len, const char **why)
 {
-        uint32_t len = get32(untrusted + 4);
+        uint32_t len = bh_get32(untrusted + 4);
 
         if (len > BH_FC_MAX_STATUS_MSG)
                 return refuse(why, "STATUS message over BH_FC_MAX_STATUS_MSG");
-        *ret_code = get32(untrusted);
+        *ret_code = bh_get32(untrusted);
         *ret_msg_len = len;
         return 0;
 }
@@ -273,9 +254,9 @@ static void after_file_part(struct bh_fc_rx *rx)
 
 static int on_hello(struct bh_fc_rx *rx, const char **why)
 {
-        if (get32(rx->hdr) != BH_FC_MAGIC)
+        if (bh_get32(rx->hdr) != BH_FC_MAGIC)
                 return broken(rx, why, "not a file-copy stream (bad magic)");
-        if (get32(rx->hdr + 4) != BH_FC_VERSION)
+        if (bh_get32(rx->hdr + 4) != BH_FC_VERSION)
                 return broken(rx, why, "file-copy stream version not supported");
         expect(rx, BH_FC_ST_ENTRY, BH_FC_ENTRY_SIZE);
         return BH_FC_EV_NONE;
@@ -285,12 +266,12 @@ static int on_entry_header(struct bh_fc_rx *rx, const char **why)
 {
         const uint8_t *h = rx->hdr;
         struct bh_fc_entry e = {
-                .type = get32(h),
-                .mode = get32(h + 4),
-                .size = get64(h + 8),
-                .mtime = (int64_t)get64(h + 16),
-                .mtime_nsec = get32(h + 24),
-                .name_len = get32(h + 28),
+                .type = bh_get32(h),
+                .mode = bh_get32(h + 4),
+                .size = bh_get64(h + 8),
+                .mtime = (int64_t)bh_get64(h + 16),
+                .mtime_nsec = bh_get32(h + 24),
+                .name_len = bh_get32(h + 28),
         };
 
         if (e.type == BH_FC_END) {
@@ -403,10 +384,10 @@ static int on_target(struct bh_fc_rx *rx, const char **why)
 
 static int on_chunk_header(struct bh_fc_rx *rx, const char **why)
 {
-        uint32_t kind = get32(rx->hdr);
-        uint64_t len = get64(rx->hdr + 8);
+        uint32_t kind = bh_get32(rx->hdr);
+        uint64_t len = bh_get64(rx->hdr + 8);
 
-        if (get32(rx->hdr + 4) != 0)
+        if (bh_get32(rx->hdr + 4) != 0)
                 return broken(rx, why, "chunk with reserved bits set");
         if (len == 0 || len > rx->file_left)
                 return broken(rx, why, "chunk length past the file's size");

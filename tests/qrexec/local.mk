@@ -34,7 +34,7 @@ EXTRA_DIST += tests/fuzz/corpus/qrexec_proto
 # lib/libbulkhead.a, so that it carries libFuzzer's coverage instrumentation.
 if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_qrexec_proto
-tests_fuzz_fuzz_qrexec_proto_SOURCES = tests/fuzz/fuzz_qrexec_proto.c lib/qrexec_proto.c
+tests_fuzz_fuzz_qrexec_proto_SOURCES = tests/fuzz/fuzz_qrexec_proto.c lib/qrexec_proto.c lib/wire.c
 tests_fuzz_fuzz_qrexec_proto_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_qrexec_proto_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 endif

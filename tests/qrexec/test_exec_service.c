@@ -131,11 +131,11 @@ static void test_service_check_refuses_malformed_payloads(void **state)
                 const char *why;
         } bad[] = {
                 { "s\0", 2, "SERVICE of the wrong size" },
-                { "s\0a\0w", 5, "SERVICE string without its NUL" },
-                { "s\0a", 3, "SERVICE string without its NUL" },
-                { "s\0a\0", 4, "SERVICE string without its NUL" },
-                { "s\0\0w\0\0", 6, "SERVICE with bytes after the last string" },
-                { "s\0\0w\0x", 6, "SERVICE with bytes after the last string" },
+                { "s\0a\0w", 5, "string without its NUL" },
+                { "s\0a", 3, "string without its NUL" },
+                { "s\0a\0", 4, "string without its NUL" },
+                { "s\0\0w\0\0", 6, "bytes after the last field" },
+                { "s\0\0w\0x", 6, "bytes after the last field" },
                 { "../s\0\0w", 8, "SERVICE with a malformed name" },
                 { "s/t\0\0w", 7, "SERVICE with a malformed name" },
                 { ".s\0\0w", 6, "SERVICE with a malformed name" },
@@ -172,13 +172,13 @@ static void test_service_check_refuses_malformed_payloads(void **state)
         /* Each string one over its limit. */
         n = snprintf(str, sizeof(str), "%s%c%c%s", repeat('s', BH_QREXEC_SERVICE_MAX + 1), 0, 0, "w");
         assert_int_equal(bh_exec_service_check(p, service_payload(p, 0, str, (size_t)n + 1), &s, &why), -EPROTO);
-        assert_string_equal(why, "SERVICE string too long");
+        assert_string_equal(why, "string too long");
         n = snprintf(str, sizeof(str), "s%c%s%c%s", 0, repeat('a', BH_QREXEC_ARG_MAX + 1), 0, "w");
         assert_int_equal(bh_exec_service_check(p, service_payload(p, 0, str, (size_t)n + 1), &s, &why), -EPROTO);
-        assert_string_equal(why, "SERVICE string too long");
+        assert_string_equal(why, "string too long");
         n = snprintf(str, sizeof(str), "s%c%c%s", 0, 0, repeat('w', BH_QREXEC_DOMAIN_MAX + 1));
         assert_int_equal(bh_exec_service_check(p, service_payload(p, 0, str, (size_t)n + 1), &s, &why), -EPROTO);
-        assert_string_equal(why, "SERVICE string too long");
+        assert_string_equal(why, "string too long");
         /* Sizes out of bounds, whatever the content. */
         memset(p, 0, sizeof(p));
         assert_int_equal(bh_exec_service_check(p, BH_EXEC_SERVICE_FIXED + 2, &s, &why), -EPROTO);
