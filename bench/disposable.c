@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "util.h"
 
 static char build_dir[PATH_MAX];
@@ -178,19 +179,7 @@ int main(int argc, char **argv)
         struct utsname u;
         long idle;
 
-        {
-                /* Default build dir: the parent of this program's directory. */
-                char self[PATH_MAX];
-                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-                if (n > 0) {
-                        self[n] = '\0';
-                        *strrchr(self, '/') = '\0';
-                        char *s = strrchr(self, '/');
-                        if (s)
-                                *s = '\0';
-                        snprintf(build_dir, sizeof(build_dir), "%s", self);
-                }
-        }
+        bench_build_dir(build_dir, sizeof(build_dir));
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (c) {
                 case 'q':

@@ -65,6 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "util.h"
 
 #define WIN_W 1920
@@ -843,19 +844,7 @@ int main(int argc, char **argv)
         pid_t desk_pid;
         struct utsname u;
 
-        {
-                /* Default build dir: the parent of this program's directory. */
-                char self[PATH_MAX];
-                ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
-                if (k > 0) {
-                        self[k] = '\0';
-                        *strrchr(self, '/') = '\0';
-                        char *s = strrchr(self, '/');
-                        if (s)
-                                *s = '\0';
-                        snprintf(build_dir, sizeof(build_dir), "%s", self);
-                }
-        }
+        bench_build_dir(build_dir, sizeof(build_dir));
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (c) {
                 case 'q':

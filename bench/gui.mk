@@ -5,7 +5,7 @@
 # benchmark of its own.
 if HAVE_GUI
 noinst_PROGRAMS += bench/gui bench/peers/gui-painter
-bench_gui_SOURCES = bench/gui.c
+bench_gui_SOURCES = bench/gui.c bench/common.h bench/common.c
 bench_gui_CFLAGS = $(AM_CFLAGS) $(X11AGENT_CFLAGS)
 bench_gui_LDADD = $(BH_LIBS) $(X11AGENT_LIBS)
 bench_peers_gui_painter_SOURCES = bench/peers/gui-painter.c

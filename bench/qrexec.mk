@@ -4,7 +4,7 @@
 # benchmark of its own.  It links agent/qrexec_call.c, to time calls
 # without a process start beside the spawned qrexec-client-vm.
 noinst_PROGRAMS += bench/qrexec bench/peers/qrexec-caller
-bench_qrexec_SOURCES = bench/qrexec.c
+bench_qrexec_SOURCES = bench/qrexec.c bench/common.h bench/common.c
 bench_qrexec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0
 bench_qrexec_LDADD = dom0/libexecclient.a $(BH_LIBS)
 bench_peers_qrexec_caller_SOURCES = bench/qrexec-caller.c agent/qrexec_call.c agent/qrexec_call.h

@@ -59,5 +59,5 @@ TESTS += tests/domains/lifecycle.sh
 EXTRA_DIST += tests/domains/lifecycle.sh docs/api.md
 
 noinst_PROGRAMS += bench/disposable
-bench_disposable_SOURCES = bench/disposable.c
+bench_disposable_SOURCES = bench/disposable.c bench/common.h bench/common.c
 bench_disposable_LDADD = $(BH_LIBS)
