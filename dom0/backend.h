@@ -51,7 +51,11 @@ struct bh_instance {
         pid_t pid;             /* container: init's pid in dom0 */
         uint64_t pid_starttime;
         int domid;             /* xen; -1 for containers */
-        int death_fd;          /* readable once the domain is dead (pidfd, libxl event fd) */
+        /* Readable once the domain may be dead: container: its init's
+         * pidfd; xen: a xenstore watch on @releaseDomain, which any domain's
+         * death fires, so bulkheadd asks dead() before reaping. */
+        int death_fd;
+        void *backend_data;    /* the backend's own (xen: the watch's xenstore handle) */
 };
 
 struct bh_backend {
@@ -71,6 +75,14 @@ struct bh_backend {
         /* After a bulkheadd restart: finds the domain a registry entry says
          * is running; -ESRCH when it is gone. */
         int (*attach)(const struct bh_domain *d, struct bh_instance *ret);
+        /* death_fd turned readable: 1 if the domain is dead (or shut down
+         * and waiting for destroy()), 0 if the wake-up was another's; takes
+         * in what made the fd readable.  NULL: readable means dead. */
+        int (*dead)(struct bh_instance *inst);
+        /* Whether the domain's agent serves vchan port yet (the disposable
+         * pool pauses a domain only then).  vchan_dir: dom0's side of the
+         * domain's channel directory (socket transport). */
+        bool (*serving)(const struct bh_instance *inst, const char *vchan_dir, int port);
 };
 
 extern const struct bh_backend bh_backend_container;

@@ -722,6 +722,18 @@ static int ct_available(void)
         return 0;
 }
 
+static bool ct_serving(const struct bh_instance *inst, const char *vchan_dir, int port)
+{
+        char sock[PATH_MAX];
+        struct stat st;
+
+        (void)inst;
+        if (!vchan_dir || snprintf(sock, sizeof(sock), "%s/vchan.%d.sock", vchan_dir, port) >= (int)sizeof(sock))
+                return false;
+        /* The domain can write that directory: only its own socket counts. */
+        return lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 const struct bh_backend bh_backend_container = {
         .name = "container",
         .transport = BH_VCHAN_SOCKET,
@@ -732,4 +744,5 @@ const struct bh_backend bh_backend_container = {
         .shutdown = ct_shutdown,
         .destroy = ct_destroy,
         .attach = ct_attach,
+        .serving = ct_serving,
 };

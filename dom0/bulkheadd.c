@@ -256,7 +256,8 @@ static int run_loop(struct daemon *dm, int sigfd)
                 }
                 /* Deaths first: a client's next request must see them. */
                 for (size_t i = 0; i < nd; i++)
-                        if (fds[2 + nc + i].revents)
+                        if (fds[2 + nc + i].revents &&
+                            (!dm->backend->dead || dm->backend->dead(&ds[i]->inst) != 0))
                                 dom_reap(dm, ds[i]);
                 for (size_t i = 0; i < nc; i++)
                         if (fds[2 + i].revents)
@@ -310,9 +311,12 @@ int main(int argc, char **argv)
                         dm.guid_path = strdup(optarg);
                         break;
                 case 'b':
-                        /* The xen backend joins here when it exists. */
                         if (strcmp(optarg, "container") == 0)
                                 dm.backend = &bh_backend_container;
+#if HAVE_XEN
+                        else if (strcmp(optarg, "xen") == 0)
+                                dm.backend = &bh_backend_xen;
+#endif
                         else {
                                 bh_log_error("unknown backend '%s'", optarg);
                                 return 2;

@@ -4,6 +4,7 @@
  * Names and flags follow Qubes' qvm-* tools where they have an equivalent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api_proto.h"
@@ -24,6 +27,7 @@
 #include "recon_json.h"
 #include "registry.h"
 #include "util.h"
+#include "xen_plan.h"
 
 
 static int exit_for(int err)
@@ -442,6 +446,142 @@ static int build_image_template(const char *name, const char *kind)
         return EXIT_OK;
 }
 
+/* Copies from to the new file to (which must not exist), fsynced. */
+static int copy_file(const char *from, const char *to)
+{
+        _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int out = -1;
+        char buf[1 << 16];
+        ssize_t n;
+
+        if (in < 0)
+                return -errno;
+        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (out < 0)
+                return -errno;
+        while ((n = read(in, buf, sizeof(buf))) > 0)
+                for (ssize_t done = 0; done < n;) {
+                        ssize_t w = write(out, buf + done, (size_t)(n - done));
+                        if (w < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        done += w;
+                }
+        if (n < 0 || fsync(out) < 0)
+                return -errno;
+        return 0;
+}
+
+/*
+ * A template's Xen form from files the user has: bulkheadd hands out a
+ * staging version, the kernel and initramfs are copied in beside an empty
+ * root/, and bulkheadd makes it current; a failure leaves the current
+ * version as it was.
+ */
+static int install_xen_template(const char *name, const char *kernel, const char *ramdisk)
+{
+        _cleanup_close_ int fd = bh_api_connect();
+        _cleanup_free_ struct bh_api_msg *m = malloc(sizeof(*m));
+        _cleanup_free_ char *stage = NULL, *version = NULL, *path = NULL;
+        _cleanup_fclose_ FILE *conf = NULL;
+        const char *step;
+        int r;
+
+        if (fd < 0)
+                return EXIT_NO_DAEMON;
+        if (!m)
+                return EXIT_FAIL;
+        if (access(kernel, R_OK) < 0 || access(ramdisk, R_OK) < 0) {
+                fprintf(stderr, "bulkhead: template %s: cannot read %s: %s\n", name,
+                        access(kernel, R_OK) < 0 ? kernel : ramdisk, strerror(errno));
+                return EXIT_USAGE;
+        }
+        r = call_on(fd, m, "template-stage", name, NULL);
+        if (r < 0)
+                return exit_for(r);
+        stage = strdup(bh_api_get(m, 1, "dir") ? bh_api_get(m, 1, "dir") : "");
+        version = strdup(bh_api_get(m, 1, "version") ? bh_api_get(m, 1, "version") : "");
+        bh_api_msg_free(m);
+        if (!stage || !version || !stage[0] || !version[0]) {
+                fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");
+                return EXIT_FAIL;
+        }
+        step = "root/";
+        if (asprintf(&path, "%s/root", stage) < 0 || mkdir(path, 0755) < 0)
+                goto fail;
+        free(TAKE_PTR(path));
+        step = "xen/";
+        if (asprintf(&path, "%s/xen", stage) < 0 || mkdir(path, 0755) < 0)
+                goto fail;
+        free(TAKE_PTR(path));
+        step = kernel;
+        if (asprintf(&path, "%s/%s", stage, BH_XEN_KERNEL_FILE) < 0 || (r = copy_file(kernel, path)) < 0)
+                goto fail_r;
+        free(TAKE_PTR(path));
+        step = ramdisk;
+        if (asprintf(&path, "%s/%s", stage, BH_XEN_RAMDISK_FILE) < 0 || (r = copy_file(ramdisk, path)) < 0)
+                goto fail_r;
+        free(TAKE_PTR(path));
+        step = "template.conf";
+        if (asprintf(&path, "%s/template.conf", stage) < 0 || !(conf = fopen(path, "we")))
+                goto fail;
+        fprintf(conf,
+                "# bulkhead template (docs/templates.md)\nversion=1\nname=%s\nkind=image\n"
+                "created=%lld\nusr_bind=\npackages_sha256=\ntar_sha256=\n",
+                name, (long long)time(NULL));
+        if (fflush(conf) != 0 || fsync(fileno(conf)) < 0)
+                goto fail;
+        r = call_on(fd, m, "template-commit", name, version);
+        if (r < 0)
+                return exit_for(r);
+        bh_api_msg_free(m);
+        fprintf(stderr, "bulkhead: template %s version %s is current\n", name, version);
+        return EXIT_OK;
+
+fail:
+        r = -errno;
+fail_r:
+        /* The staging directory goes with the next stage request. */
+        fprintf(stderr, "bulkhead: template %s: install failed at %s: %s; the current version is unchanged\n",
+                name, step, strerror(-r));
+        return EXIT_FAIL;
+}
+
+static int cmd_xl_config(int argc, char **argv)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ struct bh_api_msg *m = NULL;
+        struct bh_xen_plan p = { 0 };
+        const char *v;
+        int r;
+
+        if (argc != 2 || argv[1][0] == '-')
+                return usage_error("xl-config", "give one domain name");
+        fd = bh_api_connect();
+        if (fd < 0)
+                return EXIT_NO_DAEMON;
+        m = malloc(sizeof(*m));
+        if (!m)
+                return EXIT_FAIL;
+        r = call_on(fd, m, "xl-config", argv[1], NULL);
+        if (r < 0)
+                return exit_for(r);
+        snprintf(p.name, sizeof(p.name), "%s", (v = bh_api_get(m, 1, "name")) ? v : "");
+        snprintf(p.kernel, sizeof(p.kernel), "%s", (v = bh_api_get(m, 1, "kernel")) ? v : "");
+        snprintf(p.ramdisk, sizeof(p.ramdisk), "%s", (v = bh_api_get(m, 1, "ramdisk")) ? v : "");
+        snprintf(p.cmdline, sizeof(p.cmdline), "%s", (v = bh_api_get(m, 1, "cmdline")) ? v : "");
+        p.memory_mib = (v = bh_api_get(m, 1, "memory")) ? (unsigned)strtoul(v, NULL, 10) : 0;
+        p.vcpus = (v = bh_api_get(m, 1, "vcpus")) ? (unsigned)strtoul(v, NULL, 10) : 0;
+        bh_api_msg_free(m);
+        if (!p.name[0] || !p.kernel[0] || !p.memory_mib || !p.vcpus) {
+                fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");
+                return EXIT_FAIL;
+        }
+        return bh_xen_plan_print_xl(&p, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 static int cmd_template(int argc, char **argv)
 {
         _cleanup_free_ struct bh_domain *ds = NULL;
@@ -486,7 +626,23 @@ static int cmd_template(int argc, char **argv)
                 fprintf(stderr, "bulkhead: unknown template kind '%s' (host, debian)\n", kind);
                 return EXIT_USAGE;
         }
-        return usage_error("template", "give list, build or remove");
+        if (strcmp(argv[1], "install") == 0) {
+                const char *name = NULL, *kernel = NULL, *ramdisk = NULL;
+                for (int i = 2; i < argc; i++) {
+                        if (strcmp(argv[i], "--kernel") == 0 && i + 1 < argc)
+                                kernel = argv[++i];
+                        else if (strcmp(argv[i], "--ramdisk") == 0 && i + 1 < argc)
+                                ramdisk = argv[++i];
+                        else if (argv[i][0] != '-' && !name)
+                                name = argv[i];
+                        else
+                                return usage_error("template", "unknown argument");
+                }
+                if (!name || !kernel || !ramdisk)
+                        return usage_error("template", "install needs NAME, --kernel FILE and --ramdisk FILE");
+                return install_xen_template(name, kernel, ramdisk);
+        }
+        return usage_error("template", "give list, build, install or remove");
 }
 
 static int cmd_recon(int argc, char **argv)
@@ -549,5 +705,7 @@ int main(int argc, char **argv)
                 return cmd_template(argc, argv);
         if (strcmp(cmd, "recon") == 0)
                 return cmd_recon(argc, argv);
+        if (strcmp(cmd, "xl-config") == 0)
+                return cmd_xl_config(argc, argv);
         return cmd_on_domain(cmd, argc, argv, 1);
 }

@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "domain.h"
 #include "registry.h"
+#include "xen_plan.h"
 
 /* The port the agent in every domain serves commands on (exec protocol). */
 #define BH_AGENT_PORT 512
@@ -75,6 +76,8 @@ int dom_kill(struct daemon *dm, struct dom_rt *r);
 /* The domain died (its death fd fired) or was killed: clean up after it. */
 void dom_reap(struct daemon *dm, struct dom_rt *r);
 int dom_reconcile(struct daemon *dm);
+/* What the Xen backend would give libxl for this domain (`bulkhead xl-config`). */
+int dom_xen_plan(struct daemon *dm, struct dom_rt *r, struct bh_xen_plan *ret);
 int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret);
 int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret);
 void dom_pool_tick(struct daemon *dm);

@@ -317,6 +317,31 @@ static void reply_run(struct daemon *dm, struct client *c, struct dom_rt *r)
         bh_api_buf_free(&b);
 }
 
+static void do_xl_config(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct dom_rt *r = need_domain(dm, c, req, 2);
+        struct bh_xen_plan p;
+        struct bh_api_buf b;
+        int e;
+
+        if (!r)
+                return;
+        e = dom_xen_plan(dm, r, &p);
+        if (e < 0)
+                return (void)api_error(c, e, "xl-config %s: %s", r->d.name,
+                                       e == -EOPNOTSUPP ? "a template is not started" : strerror(-e));
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "ok");
+        bh_api_addf(&b, "name=%s", p.name);
+        bh_api_addf(&b, "kernel=%s", p.kernel);
+        bh_api_addf(&b, "ramdisk=%s", p.ramdisk);
+        bh_api_addf(&b, "cmdline=%s", p.cmdline);
+        bh_api_addf(&b, "memory=%u", p.memory_mib);
+        bh_api_addf(&b, "vcpus=%u", p.vcpus);
+        api_reply(c, &b);
+        bh_api_buf_free(&b);
+}
+
 static void do_run(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
 {
         struct dom_rt *r = need_domain(dm, c, req, 2);
@@ -534,6 +559,7 @@ void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *re
                 { "template-host", do_template_host },
                 { "template-stage", do_template_stage },
                 { "template-commit", do_template_commit },
+                { "xl-config", do_xl_config },
         };
         const char *verb;
         struct dom_rt *r;

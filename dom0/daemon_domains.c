@@ -222,6 +222,18 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
         return 0;
 }
 
+int dom_xen_plan(struct daemon *dm, struct dom_rt *r, struct bh_xen_plan *ret)
+{
+        struct spec_paths p;
+        struct bh_start_spec spec;
+        int e = spec_build(dm, r, &p, &spec);
+
+        if (e == 0)
+                e = bh_xen_plan_make(&spec, ret);
+        spec_paths_free(&p);
+        return e;
+}
+
 int dom_start(struct daemon *dm, struct dom_rt *r)
 {
         struct spec_paths p;
@@ -412,12 +424,18 @@ int dom_reconcile(struct daemon *dm)
                 next = r->next;
                 if (r->d.state == BH_STATE_HALTED && r->d.klass != BH_CLASS_DISPOSABLE)
                         continue;
-                if (r->d.state != BH_STATE_HALTED &&
+                /* A disposable is looked for whatever its record says: a
+                 * crash can come between its start and its record. */
+                if ((r->d.state != BH_STATE_HALTED || r->d.klass == BH_CLASS_DISPOSABLE) &&
                     dm->backend->attach(&r->d, &r->inst) == 0) {
                         r->live = true;
                         if (r->d.klass != BH_CLASS_DISPOSABLE) {
-                                bh_log_info("domain %s: still running (pid %d), adopted", r->d.name,
-                                            (int)r->inst.pid);
+                                if (r->inst.domid > 0)
+                                        bh_log_info("domain %s: still running (domid %d), adopted",
+                                                    r->d.name, r->inst.domid);
+                                else
+                                        bh_log_info("domain %s: still running (pid %d), adopted",
+                                                    r->d.name, (int)r->inst.pid);
                                 continue;
                         }
                         /* Its owner went with the old daemon: nobody will
@@ -533,14 +551,8 @@ int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **r
 static bool agent_listening(struct daemon *dm, struct dom_rt *r)
 {
         _cleanup_free_ char *dir = path_vchan(dm, r->d.name);
-        char sock[4200];
-        struct stat st;
 
-        if (!dir)
-                return false;
-        snprintf(sock, sizeof(sock), "%s/vchan.%d.sock", dir, BH_AGENT_PORT);
-        /* The domain can write that directory: only its own socket counts. */
-        return lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
+        return dir && dm->backend->serving(&r->inst, dir, BH_AGENT_PORT);
 }
 
 void dom_pool_tick(struct daemon *dm)

@@ -21,8 +21,14 @@ dom0_bulkheadd_SOURCES = \
 	dom0/daemon_domains.c \
 	dom0/daemon_paths.c \
 	dom0/daemon_qrexec.c \
-	dom0/daemon_gui.c
+	dom0/daemon_gui.c \
+	dom0/xen_plan.h \
+	dom0/xen_plan.c
+if HAVE_XEN
+dom0_bulkheadd_SOURCES += dom0/backend_xen.c
+endif
 dom0_bulkheadd_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
+dom0_bulkheadd_CFLAGS = $(AM_CFLAGS) $(XEN_CFLAGS)
 dom0_bulkheadd_LDADD = dom0/libapi.a dom0/libcontainer.a dom0/libregistry.a \
 	$(BH_LIBS) $(BH_CONTAINER_SECCOMP_LIBS)
 
@@ -32,13 +38,15 @@ dom0_bulkhead_SOURCES = \
 	dom0/cli.h \
 	dom0/cli_help.c \
 	dom0/recon_json.h \
-	dom0/recon_json.c
+	dom0/recon_json.c \
+	dom0/xen_plan.h \
+	dom0/xen_plan.c
 dom0_bulkhead_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 dom0_bulkhead_LDADD = dom0/libexecclient.a dom0/libapi.a dom0/libregistry.a $(BH_LIBS)
 
 # Man pages come from the CLI's own help table (cli_help.c), so the two
 # cannot disagree.
-BH_MAN_COMMANDS = create clone remove ls start shutdown kill pause unpause prefs run template
+BH_MAN_COMMANDS = create clone remove ls start shutdown kill pause unpause prefs run template xl-config
 # A static pattern: only these pages come from the CLI; the pages of the
 # other programs (man/*.1 in the source) are written by hand.
 $(BH_MAN_COMMANDS:%=man/bulkhead-%.1): man/bulkhead-%.1: dom0/bulkhead$(EXEEXT)
@@ -54,6 +62,13 @@ tests_dom0_test_api_proto_SOURCES = tests/dom0/test_api_proto.c
 tests_dom0_test_api_proto_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 tests_dom0_test_api_proto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_dom0_test_api_proto_LDADD = dom0/libapi.a $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/dom0/test_xen_plan
+TESTS += tests/dom0/test_xen_plan
+tests_dom0_test_xen_plan_SOURCES = tests/dom0/test_xen_plan.c dom0/xen_plan.c
+tests_dom0_test_xen_plan_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
+tests_dom0_test_xen_plan_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_dom0_test_xen_plan_LDADD = $(CMOCKA_LIBS)
 
 TESTS += tests/domains/lifecycle.sh
 EXTRA_DIST += tests/domains/lifecycle.sh docs/api.md

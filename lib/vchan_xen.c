@@ -90,6 +90,9 @@ struct xen_vchan {
         struct xs_handle *xs; /* watches; NULL once none is needed */
         bool watching_release;
         char path[64]; /* libxenvchan appends to it in a 64-byte buffer */
+        /* server: the event-channel node we published, to tell ours apart
+         * from the next server's on the same port at close */
+        char published[32];
         struct xen_grants *grants;
 };
 
@@ -216,10 +219,54 @@ static void xen_grants_unref(struct xen_grants *g)
         free(g);
 }
 
+/*
+ * libxenvchan_close() removes the server's whole xenstore directory.  A
+ * server that already has its client is often followed by the next server
+ * on the same port (the agents serve one session per channel), which may
+ * have published there by now: removing that would leave the next client
+ * waiting forever.  So the directory goes only while it is still ours,
+ * checked and removed in one transaction.
+ */
+static void xen_unpublish(struct xen_vchan *x)
+{
+        struct xs_handle *xs;
+        char node[80];
+
+        if (!x->server || !x->ctrl || !x->ctrl->xs_path)
+                return;
+        free(x->ctrl->xs_path);
+        x->ctrl->xs_path = NULL;
+        if (!x->published[0])
+                return;
+        xs = x->xs ? x->xs : xs_open(0);
+        if (!xs)
+                return;
+        snprintf(node, sizeof(node), "%s/event-channel", x->path);
+        for (int tries = 0; tries < 8; tries++) {
+                xs_transaction_t t = xs_transaction_start(xs);
+                unsigned len = 0;
+                char *now;
+                bool ours;
+
+                if (t == XBT_NULL)
+                        break;
+                now = xs_read(xs, t, node, &len);
+                ours = now && strcmp(now, x->published) == 0;
+                free(now);
+                if (ours)
+                        xs_rm(xs, t, x->path);
+                if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
+                        break;
+        }
+        if (xs != x->xs)
+                xs_close(xs);
+}
+
 static void xen_vchan_free(struct xen_vchan *x)
 {
         if (!x)
                 return;
+        xen_unpublish(x);
         if (x->ctrl)
                 libxenvchan_close(x->ctrl);
         if (x->xs)
@@ -399,6 +446,17 @@ static int xen_server_init(struct bh_vchan *v, const struct bh_vchan_addr *addr,
                 return XLOG_ERRNO(x, neg_errno(), "libxenvchan_server_init %s", x->path);
         /* Blocking is the generic layer's job, built on wait(). */
         x->ctrl->blocking = 0;
+        {
+                char node[80];
+                unsigned len = 0;
+                char *ev;
+
+                snprintf(node, sizeof(node), "%s/event-channel", x->path);
+                ev = xs_read(x->xs, XBT_NULL, node, &len);
+                if (ev)
+                        snprintf(x->published, sizeof(x->published), "%s", ev);
+                free(ev);
+        }
 
         r = epoll_add(x, libxenvchan_fd_for_select(x->ctrl));
         if (r < 0)

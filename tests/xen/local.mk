@@ -10,6 +10,7 @@ EXTRA_DIST += \
 	tests/xen/init-dom0 \
 	tests/xen/init-domu \
 	tests/xen/bh-domu \
+	tests/xen/backend-test \
 	tests/xen/README.md \
 	tests/xen/binaries \
 	tests/xen/tests.list

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Xen backend: every domain a PV guest made with libxenlight.
+ *
+ * A domain boots its template's kernel and initramfs (xen_plan.c says which
+ * files); its init starts the same agents as a container's, over the xen
+ * vchan transport.  bulkheadd learns of a death from a xenstore watch on
+ * @releaseDomain, which xenstored fires when any domain shuts down or goes
+ * away: each instance holds its own watch, and dead() asks libxl whether the
+ * wake-up was this domain's.  A domain that powered off or crashed stays
+ * (shut down, not yet destroyed) until bulkheadd reaps it and destroy()
+ * removes it: the on_poweroff/on_crash actions of xl are bulkheadd's job.
+ *
+ * Queries, pause, unpause and shutdown call libxl in bulkheadd itself;
+ * create and destroy run in a helper child (run_helper() says why).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <xenstore.h>
+#include <xentoollog.h>
+
+#include "backend.h"
+#include "fsutil.h"
+#include "util.h"
+#include "xen_plan.h"
+
+/* One libxl context for the daemon's life. */
+static struct {
+        libxl_ctx *ctx;
+        xentoollog_logger_stdiostream *log;
+} X;
+
+static int ctx_get(libxl_ctx **ret)
+{
+        if (!X.ctx) {
+                if (!X.log)
+                        X.log = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+                if (!X.log)
+                        return -ENOMEM;
+                if (libxl_ctx_alloc(&X.ctx, LIBXL_VERSION, 0, (xentoollog_logger *)X.log) != 0) {
+                        X.ctx = NULL;
+                        return -EOPNOTSUPP;
+                }
+        }
+        *ret = X.ctx;
+        return 0;
+}
+
+/* libxl's errors are its own negative codes; bulkheadd logs errnos. */
+static int from_libxl(int rc)
+{
+        switch (rc) {
+        case 0:
+                return 0;
+        case ERROR_DOMAIN_NOTFOUND:
+                return -ESRCH;
+        case ERROR_NOMEM:
+                return -ENOMEM;
+        case ERROR_INVAL:
+                return -EINVAL;
+        case ERROR_NOPARAVIRT:
+                return -EOPNOTSUPP;
+        default:
+                return -EIO;
+        }
+}
+
+/*
+ * libxl forks for some steps (destroy's "destroyer" child, hotplug scripts)
+ * and waits for them through its own SIGCHLD handler, which can never run
+ * in bulkheadd: SIGCHLD is blocked there and read from a signalfd.  So
+ * those calls run in a short-lived child of their own, with every signal
+ * unblocked and a libxl context of its own (a context must not cross a
+ * fork); the child's answer, 0 or a negative errno, comes back through a
+ * pipe.  A child that takes longer than HELPER_TIMEOUT_MS is killed.
+ */
+#define HELPER_TIMEOUT_MS 120000
+
+struct helper_job {
+        const struct bh_xen_plan *plan; /* create */
+        uint32_t domid;                 /* destroy; create's answer */
+};
+
+static int helper_answer(int fd, int32_t r, uint32_t domid)
+{
+        int32_t msg[2] = { r, (int32_t)domid };
+
+        return write(fd, msg, sizeof(msg)) == (ssize_t)sizeof(msg) ? 0 : -EIO;
+}
+
+static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper_job *job)
+{
+        int p[2], status;
+        int32_t msg[2] = { -EIO, 0 };
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                int e = -errno;
+                close(p[0]);
+                close(p[1]);
+                return e;
+        }
+        if (pid == 0) {
+                xentoollog_logger_stdiostream *lg;
+                libxl_ctx *ctx = NULL;
+                sigset_t none;
+                int r;
+
+                close(p[0]);
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                lg = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+                if (!lg || libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)lg) != 0)
+                        r = -EOPNOTSUPP;
+                else
+                        r = fn(ctx, job);
+                helper_answer(p[1], r, job->domid);
+                /* No libxl_ctx_free: _exit takes everything, and freeing
+                 * would wait for libxl's children all over again. */
+                _exit(0);
+        }
+        close(p[1]);
+        {
+                struct pollfd pf = { .fd = p[0], .events = POLLIN };
+                int n = poll(&pf, 1, HELPER_TIMEOUT_MS);
+
+                if (n <= 0 || read(p[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+                        msg[0] = n == 0 ? -ETIMEDOUT : -EIO;
+                        kill(pid, SIGKILL);
+                }
+        }
+        close(p[0]);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        job->domid = (uint32_t)msg[1];
+        return msg[0];
+}
+
+static void watch_free(struct bh_instance *inst)
+{
+        struct xs_handle *xs = inst->backend_data;
+
+        if (xs) {
+                xs_unwatch(xs, "@releaseDomain", "death");
+                xs_close(xs); /* closes death_fd with it */
+        }
+        inst->backend_data = NULL;
+        inst->death_fd = -1;
+}
+
+/* A xenstore connection of the instance's own, watching @releaseDomain. */
+static int watch_open(struct bh_instance *inst)
+{
+        struct xs_handle *xs = xs_open(0);
+
+        if (!xs)
+                return -errno ? -errno : -EIO;
+        if (!xs_watch(xs, "@releaseDomain", "death")) {
+                int e = -errno ? -errno : -EIO;
+                xs_close(xs);
+                return e;
+        }
+        inst->backend_data = xs;
+        inst->death_fd = xs_fileno(xs);
+        return 0;
+}
+
+/* 1 if the domain is gone, shut down or dying; 0 if it runs or is paused. */
+static int domain_gone(libxl_ctx *ctx, int domid)
+{
+        libxl_dominfo info;
+        int rc, gone;
+
+        libxl_dominfo_init(&info);
+        rc = libxl_domain_info(ctx, &info, (uint32_t)domid);
+        if (rc == ERROR_DOMAIN_NOTFOUND || rc == ERROR_INVAL) {
+                libxl_dominfo_dispose(&info);
+                return 1;
+        }
+        if (rc != 0) {
+                libxl_dominfo_dispose(&info);
+                return from_libxl(rc);
+        }
+        gone = info.shutdown || info.dying;
+        libxl_dominfo_dispose(&info);
+        return gone;
+}
+
+static int xen_available(void)
+{
+        libxl_ctx *ctx;
+        char caps[64] = "";
+        int fd, n;
+
+        /* Only dom0 (a control domain) can make domains. */
+        fd = open("/proc/xen/capabilities", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -EOPNOTSUPP;
+        n = (int)read(fd, caps, sizeof(caps) - 1);
+        close(fd);
+        if (n <= 0 || !strstr(caps, "control_d"))
+                return -EOPNOTSUPP;
+        return ctx_get(&ctx);
+}
+
+/* In the helper: make the domain (libxl leaves it paused), then let it run. */
+static int create_in_helper(libxl_ctx *ctx, struct helper_job *job)
+{
+        const struct bh_xen_plan *plan = job->plan;
+        libxl_domain_config cfg;
+        uint32_t domid = INVALID_DOMID;
+        int rc;
+
+        libxl_domain_config_init(&cfg);
+        libxl_domain_create_info_init(&cfg.c_info);
+        cfg.c_info.type = LIBXL_DOMAIN_TYPE_PV;
+        cfg.c_info.name = strdup(plan->name);
+        libxl_domain_build_info_init_type(&cfg.b_info, LIBXL_DOMAIN_TYPE_PV);
+        cfg.b_info.max_memkb = (uint64_t)plan->memory_mib * 1024;
+        cfg.b_info.target_memkb = cfg.b_info.max_memkb;
+        cfg.b_info.max_vcpus = (int)plan->vcpus;
+        cfg.b_info.kernel = strdup(plan->kernel);
+        cfg.b_info.ramdisk = strdup(plan->ramdisk);
+        cfg.b_info.cmdline = strdup(plan->cmdline);
+        cfg.on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+        cfg.on_reboot = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+        cfg.on_crash = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+        if (!cfg.c_info.name || !cfg.b_info.kernel || !cfg.b_info.ramdisk || !cfg.b_info.cmdline) {
+                libxl_domain_config_dispose(&cfg);
+                return -ENOMEM;
+        }
+        rc = libxl_domain_create_new(ctx, &cfg, &domid, NULL, NULL);
+        libxl_domain_config_dispose(&cfg);
+        if (rc == 0)
+                rc = libxl_domain_unpause(ctx, domid, NULL);
+        if (rc != 0) {
+                fprintf(stderr, "bulkheadd: domain %s: libxl could not make it: error %d\n",
+                        plan->name, rc);
+                /* A half-made domain (ERROR_ABORTED leaves one) must not linger. */
+                if (domid != (uint32_t)INVALID_DOMID && domid != 0)
+                        libxl_domain_destroy(ctx, domid, NULL);
+                return from_libxl(rc) < 0 ? from_libxl(rc) : -EIO;
+        }
+        job->domid = domid;
+        return 0;
+}
+
+static int destroy_in_helper(libxl_ctx *ctx, struct helper_job *job)
+{
+        int rc = libxl_domain_destroy(ctx, job->domid, NULL);
+
+        if (rc == ERROR_DOMAIN_NOTFOUND || rc == ERROR_INVAL)
+                return 0;
+        return from_libxl(rc);
+}
+
+static int xen_start(const struct bh_start_spec *spec, struct bh_instance *ret)
+{
+        struct bh_xen_plan plan;
+        struct helper_job job = { .plan = &plan, .domid = 0 };
+        int r;
+
+        if ((r = bh_xen_plan_make(spec, &plan)) < 0)
+                return bh_log_errno(r, "domain %s: no Xen plan for root %s", spec->d->name,
+                                    spec->root ? spec->root : "(none)");
+        if (access(plan.kernel, R_OK) < 0 || access(plan.ramdisk, R_OK) < 0)
+                return bh_log_errno(-ENOEXEC, "domain %s: its template has no Xen form (%s, %s)",
+                                    spec->d->name, plan.kernel, plan.ramdisk);
+        *ret = (struct bh_instance){ .pid = 0, .domid = -1, .death_fd = -1 };
+        /* Watch before the domain exists: a death right after creation is
+         * still seen. */
+        if ((r = watch_open(ret)) < 0)
+                return bh_log_errno(r, "domain %s: start failed: xenstore watch", spec->d->name);
+        r = run_helper(create_in_helper, &job);
+        if (r < 0) {
+                watch_free(ret);
+                return bh_log_errno(r, "domain %s: start failed: libxl domain create", spec->d->name);
+        }
+        ret->domid = (int)job.domid;
+        return 0;
+}
+
+static int with_domain(struct bh_instance *inst, const char *what,
+                       int (*fn)(libxl_ctx *, uint32_t, const libxl_asyncop_how *))
+{
+        libxl_ctx *ctx;
+        int r, rc;
+
+        if (inst->domid <= 0)
+                return -ESRCH;
+        if ((r = ctx_get(&ctx)) < 0)
+                return r;
+        rc = fn(ctx, (uint32_t)inst->domid, NULL);
+        if (rc != 0)
+                return bh_log_errno(from_libxl(rc), "domain %d: %s: libxl error %d", inst->domid,
+                                    what, rc);
+        return 0;
+}
+
+static int xen_pause(struct bh_instance *inst)
+{
+        return with_domain(inst, "pause", libxl_domain_pause);
+}
+
+static int xen_unpause(struct bh_instance *inst)
+{
+        return with_domain(inst, "unpause", libxl_domain_unpause);
+}
+
+/* The PV control/shutdown node: the guest kernel runs its poweroff
+ * command, which the domain's init answers by stopping everything. */
+static int xen_shutdown(struct bh_instance *inst)
+{
+        return with_domain(inst, "shutdown", libxl_domain_shutdown);
+}
+
+static int xen_destroy(const struct bh_start_spec *spec, struct bh_instance *inst)
+{
+        const char *name = spec && spec->d ? spec->d->name : "?";
+        libxl_ctx *ctx;
+        int r = 0, rc;
+
+        if (inst && inst->domid > 0 && (r = ctx_get(&ctx)) == 0) {
+                struct helper_job job = { .domid = (uint32_t)inst->domid };
+
+                rc = run_helper(destroy_in_helper, &job);
+                if (rc < 0)
+                        r = bh_log_errno(rc, "domain %s (%d): destroy", name, inst->domid);
+                else if (domain_gone(ctx, inst->domid) == 0)
+                        r = bh_log_errno(-EBUSY, "domain %s (%d): still there after destroy", name,
+                                         inst->domid);
+        }
+        if (inst) {
+                watch_free(inst);
+                inst->domid = -1;
+        }
+        if (spec && spec->volatile_dir) {
+                int k = bh_rm_rf(spec->volatile_dir);
+                if (k < 0)
+                        r = bh_log_errno(k, "domain %s: removing %s", name, spec->volatile_dir);
+        }
+        return r;
+}
+
+static int xen_dead(struct bh_instance *inst)
+{
+        struct xs_handle *xs = inst->backend_data;
+        libxl_ctx *ctx;
+        char **ev;
+        int r;
+
+        /* Take in the watch events (xs_check_watch never blocks), so the fd
+         * is quiet until the next one. */
+        while (xs && (ev = xs_check_watch(xs)))
+                free(ev);
+        if (inst->domid <= 0)
+                return 1;
+        if ((r = ctx_get(&ctx)) < 0)
+                return r;
+        return domain_gone(ctx, inst->domid);
+}
+
+static int xen_attach(const struct bh_domain *d, struct bh_instance *ret)
+{
+        libxl_ctx *ctx;
+        uint32_t domid = 0;
+        char *name;
+        int r;
+
+        if ((r = ctx_get(&ctx)) < 0)
+                return r;
+        /* The recorded id, if it still names this domain; else the name
+         * alone, which Xen keeps unique: a disposable's record may predate
+         * its start (its runtime state is not always written), and a crash
+         * may come between a start and its record. */
+        if (d->domid > 0) {
+                name = libxl_domid_to_name(ctx, (uint32_t)d->domid);
+                if (name && strcmp(name, d->name) == 0)
+                        domid = (uint32_t)d->domid;
+                free(name);
+        }
+        if (!domid && (libxl_name_to_domid(ctx, d->name, &domid) != 0 || domid == 0))
+                return -ESRCH;
+        if (domain_gone(ctx, (int)domid) != 0) {
+                /* Shut down while nobody watched: destroy what is left. */
+                struct helper_job job = { .domid = domid };
+                run_helper(destroy_in_helper, &job);
+                return -ESRCH;
+        }
+        *ret = (struct bh_instance){ .pid = 0, .domid = (int)domid, .death_fd = -1 };
+        if ((r = watch_open(ret)) < 0)
+                return r;
+        return 0;
+}
+
+static bool xen_serving(const struct bh_instance *inst, const char *vchan_dir, int port)
+{
+        struct xs_handle *xs = inst->backend_data;
+        char path[96];
+        unsigned len;
+        void *v;
+
+        (void)vchan_dir;
+        if (!xs || inst->domid <= 0)
+                return false;
+        /* Where the agent's vchan server publishes itself (lib/vchan_xen.c);
+         * a domain can write there, but only to say it serves. */
+        snprintf(path, sizeof(path), "/local/domain/%d/data/vchan/0/%d/ring-ref", inst->domid, port);
+        v = xs_read(xs, XBT_NULL, path, &len);
+        free(v);
+        return v != NULL;
+}
+
+const struct bh_backend bh_backend_xen = {
+        .name = "xen",
+        .transport = BH_VCHAN_XEN,
+        .available = xen_available,
+        .start = xen_start,
+        .pause = xen_pause,
+        .unpause = xen_unpause,
+        .shutdown = xen_shutdown,
+        .destroy = xen_destroy,
+        .attach = xen_attach,
+        .dead = xen_dead,
+        .serving = xen_serving,
+};
