@@ -83,7 +83,7 @@ struct control {
         bool want_spare; /* dom0 asks this domain for services */
 };
 
-static void local_send(struct local *l, const char *a, const char *b)
+static void local_send3(struct local *l, const char *a, const char *b, const char *c)
 {
         char msg[BH_QREXEC_LOCAL_MSG_MAX];
         size_t n = 0;
@@ -91,9 +91,16 @@ static void local_send(struct local *l, const char *a, const char *b)
         n += (size_t)snprintf(msg, sizeof(msg), "%s", a) + 1;
         if (b && n < sizeof(msg))
                 n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s", b) + 1;
+        if (b && c && n < sizeof(msg))
+                n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s", c) + 1;
         if (n > sizeof(msg))
                 n = sizeof(msg);
         (void)!send(l->fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void local_send(struct local *l, const char *a, const char *b)
+{
+        local_send3(l, a, b, NULL);
 }
 
 static void local_end(struct local *l)
@@ -420,7 +427,10 @@ static int handle(struct control *c)
                 if (bh_qrexec_connect_check(p, c->len, &m, &why) < 0)
                         break;
                 if ((l = local_by_req(c, m.req_id))) {
-                        local_send(l, "connect", m.target);
+                        char domid[16];
+
+                        snprintf(domid, sizeof(domid), "%u", m.target_domid);
+                        local_send3(l, "connect", m.target, domid);
                         local_end(l);
                 }
                 return 0;

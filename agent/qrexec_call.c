@@ -143,10 +143,15 @@ int bh_qrexec_call_open(const char *target, const char *service_with_arg,
         if (!c->addr.socket_dir || !*c->addr.socket_dir)
                 c->addr.socket_dir = "/run/bulkhead/vchan";
         c->addr.port = atoi(f[1]);
-        r = bh_vchan_server_init(&c->v, &c->addr, BH_EXEC_RING_SIZE, BH_EXEC_RING_SIZE);
-        if (r < 0) {
-                c->v = NULL;
-                return bh_log_errno(r, "data channel");
+        /* Socket: served before asking, so the target finds it at once.
+         * Xen: a channel's grants name the domain they are for, known only
+         * once dom0 has resolved the target; its side waits for us. */
+        if (c->addr.transport != BH_VCHAN_XEN) {
+                r = bh_vchan_server_init(&c->v, &c->addr, BH_EXEC_RING_SIZE, BH_EXEC_RING_SIZE);
+                if (r < 0) {
+                        c->v = NULL;
+                        return bh_log_errno(r, "data channel");
+                }
         }
         if (send(fd, "ready", 6, MSG_NOSIGNAL) < 0) {
                 r = -errno;
@@ -158,6 +163,19 @@ int bh_qrexec_call_open(const char *target, const char *service_with_arg,
                 bh_log_error("%s: request refused%s%s", svc, n >= 2 ? ": " : "", n >= 2 ? f[1] : "");
                 bh_vchan_close(c->v);
                 return -EACCES;
+        }
+        if (c->addr.transport == BH_VCHAN_XEN) {
+                char *end = NULL;
+                unsigned long id = n >= 3 ? strtoul(f[2], &end, 10) : 0;
+
+                if (n < 3 || *end || id == 0 || id > BH_QREXEC_DOMID_MAX)
+                        return bh_log_errno(-EPROTO, "%s: no domain id for the target", svc);
+                c->addr.peer_domid = (int)id;
+                r = bh_vchan_server_init(&c->v, &c->addr, BH_EXEC_RING_SIZE, BH_EXEC_RING_SIZE);
+                if (r < 0) {
+                        c->v = NULL;
+                        return bh_log_errno(r, "data channel");
+                }
         }
         r = wait_connected(c->v);
         if (r < 0) {

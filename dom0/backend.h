@@ -61,6 +61,9 @@ struct bh_instance {
 struct bh_backend {
         const char *name;
         enum bh_vchan_transport transport;
+        /* How long a started domain may take until its agent serves: the
+         * disposable pool gives up on one after this. */
+        unsigned boot_timeout_s;
         /* 0 if this machine can run the backend, else why not. */
         int (*available)(void);
         /* Boots the domain; returns once its init runs. */

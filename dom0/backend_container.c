@@ -737,6 +737,7 @@ static bool ct_serving(const struct bh_instance *inst, const char *vchan_dir, in
 const struct bh_backend bh_backend_container = {
         .name = "container",
         .transport = BH_VCHAN_SOCKET,
+        .boot_timeout_s = 30,
         .available = ct_available,
         .start = start_default,
         .pause = ct_pause,

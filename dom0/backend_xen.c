@@ -428,6 +428,8 @@ static bool xen_serving(const struct bh_instance *inst, const char *vchan_dir, i
 const struct bh_backend bh_backend_xen = {
         .name = "xen",
         .transport = BH_VCHAN_XEN,
+        /* A kernel boot; minutes under software emulation (the test bed). */
+        .boot_timeout_s = 180,
         .available = xen_available,
         .start = xen_start,
         .pause = xen_pause,

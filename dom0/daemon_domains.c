@@ -21,8 +21,6 @@
 #include "template_host.h"
 #include "util.h"
 
-/* How long a preloaded disposable may take to bring its agent up. */
-#define WARMING_TIMEOUT_S 30
 /* Disposable names dispNNNN: up to 9999 at once. */
 #define DISP_NUMBERS 9999
 
@@ -572,7 +570,7 @@ void dom_pool_tick(struct daemon *dm)
                                 r->stopping = true;
                                 dom_reap(dm, r);
                         }
-                } else if (time(NULL) - r->d.started > WARMING_TIMEOUT_S) {
+                } else if (time(NULL) - r->d.started > (time_t)dm->backend->boot_timeout_s) {
                         bh_log_error("domain %s: agent did not come up for the pool", r->d.name);
                         r->stopping = true;
                         dom_reap(dm, r);

@@ -127,10 +127,12 @@ int bh_qrexec_encode_trigger(uint8_t out[BH_QREXEC_MSG_MAX], const struct bh_qre
 
 int bh_qrexec_encode_connect(uint8_t out[BH_QREXEC_MSG_MAX], const struct bh_qrexec_connect *c)
 {
-        const uint32_t ints[] = { c->req_id };
+        const uint32_t ints[] = { c->req_id, c->target_domid };
         const char *strs[] = { c->target };
 
-        return pack(out, BH_QREXEC_MSG_SERVICE_CONNECT, ints, 1, strs, 1);
+        if (c->target_domid > BH_QREXEC_DOMID_MAX || !bh_qrexec_name_ok(c->target, BH_QREXEC_DOMAIN_MAX))
+                return -EINVAL;
+        return pack(out, BH_QREXEC_MSG_SERVICE_CONNECT, ints, 2, strs, 1);
 }
 
 int bh_qrexec_encode_refused(uint8_t out[BH_QREXEC_MSG_MAX], const struct bh_qrexec_refused *r)
@@ -288,12 +290,17 @@ int bh_qrexec_connect_check(const uint8_t *untrusted, size_t len, struct bh_qrex
                             const char **why)
 {
         struct bh_qrexec_connect c;
+        uint32_t ints[2];
         char *const dst[] = { c.target };
         const size_t max[] = { BH_QREXEC_DOMAIN_MAX };
-        int r = unpack(untrusted, len, &c.req_id, 1, dst, max, 1, why); /* into a copy */
+        int r = unpack(untrusted, len, ints, 2, dst, max, 1, why); /* into a copy */
 
         if (r < 0)
                 return r;
+        c.req_id = ints[0];
+        c.target_domid = ints[1];
+        if (c.target_domid > BH_QREXEC_DOMID_MAX)
+                return refuse(why, "SERVICE_CONNECT domain id out of range");
         if (!bh_qrexec_name_ok(c.target, BH_QREXEC_DOMAIN_MAX))
                 return refuse(why, "SERVICE_CONNECT target malformed");
         *out = c;

@@ -85,7 +85,14 @@ struct bh_qrexec_trigger {
 struct bh_qrexec_connect {
         uint32_t req_id;
         char target[BH_QREXEC_DOMAIN_MAX + 1];    /* the domain that runs it */
+        /* xen: its domain id, the peer the caller serves the data channel
+         * for (grants name the domain they are for); 0 on the socket
+         * transport.  At most BH_QREXEC_DOMID_MAX. */
+        uint32_t target_domid;
 };
+
+/* The highest domain id a guest can have (Xen's DOMID_FIRST_RESERVED - 1). */
+#define BH_QREXEC_DOMID_MAX 0x7fefu
 
 struct bh_qrexec_refused {
         uint32_t req_id;

@@ -604,7 +604,8 @@ static void reap(void)
 
 static void read_answer(struct call *c)
 {
-        char buf[1 + BH_QREXEC_DOMAIN_MAX + 1]; /* 'C', a name, room for the NUL */
+        /* 'C', a name, ':' and its domain id, room for the NUL */
+        char buf[1 + BH_QREXEC_DOMAIN_MAX + 1 + 10 + 1];
         ssize_t n = read(c->fd, buf, sizeof(buf) - 1);
         uint8_t out[BH_QREXEC_MSG_MAX];
         int len;
@@ -616,12 +617,26 @@ static void read_answer(struct call *c)
                  * knows nothing of it. */
         } else if (n > 1 && buf[0] == 'C') {
                 struct bh_qrexec_connect m = { .req_id = c->agent_req };
+                char *colon;
 
                 buf[n] = '\0';
-                memcpy(m.target, buf + 1, (size_t)n); /* n - 1 name bytes and the NUL */
+                /* The call process is ours, but its answer is parsed as if
+                 * it were not: a malformed one is a refusal. */
+                colon = strchr(buf + 1, ':');
+                if (colon) {
+                        char *end;
+                        unsigned long id = strtoul(colon + 1, &end, 10);
+
+                        *colon = '\0';
+                        m.target_domid = *end || id > BH_QREXEC_DOMID_MAX ? UINT32_MAX : (uint32_t)id;
+                }
+                if (strlen(buf + 1) < sizeof(m.target))
+                        memcpy(m.target, buf + 1, strlen(buf + 1) + 1);
                 len = bh_qrexec_encode_connect(out, &m);
                 if (len > 0)
                         queue(out, (size_t)len);
+                else
+                        refuse(c->agent_req);
         } else {
                 refuse(c->agent_req);
         }

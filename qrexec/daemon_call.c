@@ -193,7 +193,7 @@ int qd_handle_call(const struct qd_config *cfg, const struct bh_qrexec_trigger *
         struct bh_api_msg m;
         struct link l = { .dir_fd = -1 };
         const char *v, *tdir;
-        int api_fd = -1, r, status = -1;
+        int api_fd = -1, r, status = -1, tdomid = 0;
         bool disposable;
 
         snprintf(full, sizeof(full), "%s%s%s", t->service, t->arg[0] ? "+" : "", t->arg);
@@ -293,6 +293,8 @@ int qd_handle_call(const struct qd_config *cfg, const struct bh_qrexec_trigger *
                 return 1;
         }
         snprintf(target, sizeof(target), "%s", v);
+        /* xen: the caller serves the data channel for this domain. */
+        tdomid = (v = bh_api_get(&m, 1, "domid")) && atoi(v) > 0 ? atoi(v) : 0;
 
         /* 3. the data channel */
         if (strcmp(cfg->transport, "socket") == 0) {
@@ -345,9 +347,9 @@ int qd_handle_call(const struct qd_config *cfg, const struct bh_qrexec_trigger *
         if (r < 0) {
                 answer(answer_fd, "R");
         } else {
-                char c[2 + BH_QREXEC_DOMAIN_MAX + 1];
+                char c[2 + BH_QREXEC_DOMAIN_MAX + 1 + 12];
 
-                snprintf(c, sizeof(c), "C%s", target);
+                snprintf(c, sizeof(c), "C%s:%d", target, tdomid);
                 answer(answer_fd, c);
                 /* 5. until the service ends (or its daemon goes) */
                 static char buf[BH_API_MSG_MAX];

@@ -176,8 +176,8 @@ static void test_trigger_encode_refuses_what_check_would_refuse(void **state)
 
 static void test_connect_round_trips(void **state)
 {
-        const struct bh_qrexec_connect c = { 77, "disp4711" };
-        struct bh_qrexec_connect got, longest = { 0xfffffffe, "" };
+        const struct bh_qrexec_connect c = { 77, "disp4711", 12 };
+        struct bh_qrexec_connect got, longest = { 0xfffffffe, "", BH_QREXEC_DOMID_MAX };
         const char *why = NULL;
         uint32_t len;
 
@@ -187,6 +187,7 @@ static void test_connect_round_trips(void **state)
         assert_int_equal(bh_qrexec_connect_check(wire + BH_QREXEC_HDR_SIZE, len, &got, &why), 0);
         assert_int_equal(got.req_id, 77);
         assert_string_equal(got.target, "disp4711");
+        assert_int_equal(got.target_domid, 12);
         strcpy(longest.target, repeat('d', BH_QREXEC_DOMAIN_MAX));
         len = through_header(bh_qrexec_encode_connect(wire, &longest), BH_QREXEC_FROM_DAEMON,
                              BH_QREXEC_MSG_SERVICE_CONNECT);
@@ -398,7 +399,7 @@ static void test_payload_refuses_strings_without_their_nul(void **state)
         assert_int_equal(bh_qrexec_trigger_check(p, n, &t, &why), -EPROTO);
         n = payload(p, two, 2, "work\0svc\0\0", 10);
         assert_int_equal(bh_qrexec_trigger_check(p, n, &t, &why), 0);
-        n = payload(p, two, 1, "disp1", 5);
+        n = payload(p, two, 2, "disp1", 5);
         assert_int_equal(bh_qrexec_connect_check(p, n, &c, &why), -EPROTO);
         assert_string_equal(why, "string without its NUL");
         n = payload(p, three, 3, "\0svc\0\0work", 10);
@@ -440,7 +441,7 @@ static void test_payload_refuses_strings_over_their_limit(void **state)
         assert_int_equal(bh_qrexec_trigger_check(p, payload(p, two, 2, s, (size_t)n + 1), &t, &why), -EPROTO);
         /* SERVICE_CONNECT: a domain name. */
         n = snprintf(s, sizeof(s), "%s", repeat('d', BH_QREXEC_DOMAIN_MAX + 1));
-        assert_int_equal(bh_qrexec_connect_check(p, payload(p, two, 1, s, (size_t)n + 1), &c, &why), -EPROTO);
+        assert_int_equal(bh_qrexec_connect_check(p, payload(p, two, 2, s, (size_t)n + 1), &c, &why), -EPROTO);
         assert_string_equal(why, "string too long");
         /* RUN_SERVICE: link, service, argument, source. */
         n = snprintf(s, sizeof(s), "%s%c%s%c%c%s", repeat('l', BH_QREXEC_LINK_MAX + 1), 0, "svc", 0, 0, "work");
@@ -453,6 +454,21 @@ static void test_payload_refuses_strings_over_their_limit(void **state)
         n = snprintf(s, sizeof(s), "%c%s%c%c%s", 0, "svc", 0, 0, repeat('w', BH_QREXEC_DOMAIN_MAX + 1));
         assert_int_equal(bh_qrexec_run_check(p, payload(p, three, 3, s, (size_t)n + 1), &r, &why), -EPROTO);
         assert_string_equal(why, "string too long");
+}
+
+static void test_connect_refuses_a_domid_out_of_range(void **state)
+{
+        uint8_t out[BH_QREXEC_MSG_MAX], p[64];
+        const uint32_t ok[] = { 5, BH_QREXEC_DOMID_MAX }, bad[] = { 5, BH_QREXEC_DOMID_MAX + 1 };
+        struct bh_qrexec_connect c, huge = { 1, "qb", BH_QREXEC_DOMID_MAX + 1 };
+        const char *why = NULL;
+
+        (void)state;
+        assert_int_equal(bh_qrexec_connect_check(p, payload(p, ok, 2, "qb", 3), &c, &why), 0);
+        assert_int_equal(c.target_domid, BH_QREXEC_DOMID_MAX);
+        assert_int_equal(bh_qrexec_connect_check(p, payload(p, bad, 2, "qb", 3), &c, &why), -EPROTO);
+        assert_string_equal(why, "SERVICE_CONNECT domain id out of range");
+        assert_int_equal(bh_qrexec_encode_connect(out, &huge), -EINVAL);
 }
 
 static void test_payload_refuses_bytes_after_the_last_field(void **state)
@@ -470,7 +486,7 @@ static void test_payload_refuses_bytes_after_the_last_field(void **state)
         assert_int_equal(bh_qrexec_trigger_check(p, payload(p, ints, 2, "w\0s\0\0x", 7), &t, &why), -EPROTO);
         assert_string_equal(why, "bytes after the last field");
         assert_int_equal(bh_qrexec_trigger_check(p, payload(p, ints, 2, "w\0s\0\0\0", 6), &t, &why), -EPROTO);
-        assert_int_equal(bh_qrexec_connect_check(p, payload(p, ints, 1, "d\0\0", 3), &c, &why), -EPROTO);
+        assert_int_equal(bh_qrexec_connect_check(p, payload(p, ints, 2, "d\0\0", 3), &c, &why), -EPROTO);
         assert_string_equal(why, "bytes after the last field");
         assert_int_equal(bh_qrexec_refused_check(p, payload(p, ints, 1, "\0", 1), &rf, &why), -EPROTO);
         assert_string_equal(why, "bytes after the last field");
@@ -573,7 +589,7 @@ static void test_checks_refuse_messages_with_bad_names(void **state)
                 if (trigger_with(b, "svc", "", &why) != -EPROTO)
                         fail_msg("TRIGGER with target \"%s\" accepted", b);
                 n = snprintf(s, sizeof(s), "%s", b);
-                if (bh_qrexec_connect_check(p, payload(p, ints, 1, s, (size_t)n + 1), &c, &why) != -EPROTO)
+                if (bh_qrexec_connect_check(p, payload(p, ints, 2, s, (size_t)n + 1), &c, &why) != -EPROTO)
                         fail_msg("SERVICE_CONNECT to \"%s\" accepted", b);
                 n = snprintf(s, sizeof(s), "%c%s%c%c%s", 0, b, 0, 0, "work");
                 if (bh_qrexec_run_check(p, payload(p, ints, 3, s, (size_t)n + 1), &r, &why) != -EPROTO)
@@ -672,7 +688,7 @@ static void test_refused_payloads_leave_the_output_untouched(void **state)
         assert_memory_equal(&t, &t0, sizeof(t));
         memset(&c, 0x5a, sizeof(c));
         c0 = c;
-        assert_int_equal(bh_qrexec_connect_check(p, payload(p, ints, 1, "a b\0", 4), &c, &why), -EPROTO);
+        assert_int_equal(bh_qrexec_connect_check(p, payload(p, ints, 2, "a b\0", 4), &c, &why), -EPROTO);
         assert_memory_equal(&c, &c0, sizeof(c));
         memset(&r, 0x5a, sizeof(r));
         r0 = r;
@@ -753,6 +769,7 @@ int main(void)
                 cmocka_unit_test(test_header_refuses_lengths_out_of_bounds),
                 cmocka_unit_test(test_payload_refuses_strings_without_their_nul),
                 cmocka_unit_test(test_payload_refuses_strings_over_their_limit),
+                cmocka_unit_test(test_connect_refuses_a_domid_out_of_range),
                 cmocka_unit_test(test_payload_refuses_bytes_after_the_last_field),
                 cmocka_unit_test(test_names_with_bad_characters_are_refused),
                 cmocka_unit_test(test_checks_refuse_messages_with_bad_names),
