@@ -13,8 +13,11 @@
 #include "run_client.h"
 #include "util.h"
 
-/* How long a run waits for the domain's agent to come up. */
+/* How long a run waits for the domain's agent to come up: a container's
+ * starts in milliseconds, a Xen domain's after its kernel boots (seconds on
+ * hardware, a minute or more under software emulation). */
 #define AGENT_TIMEOUT_MS 30000
+#define AGENT_TIMEOUT_XEN_MS 180000
 #define RELEASE_TIMEOUT_MS 30000
 
 /* The caller of a disposable run may rely on the domain being gone when it
@@ -72,7 +75,8 @@ int bh_run_in_domain(const struct bh_run_target *t, const struct bh_exec_request
          * disposable it is what keeps the domain alive. */
         signal(SIGPIPE, SIG_IGN);
         r = bh_exec_request_run(&addr, req, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,
-                                AGENT_TIMEOUT_MS, &status);
+                                addr.transport == BH_VCHAN_XEN ? AGENT_TIMEOUT_XEN_MS : AGENT_TIMEOUT_MS,
+                                &status);
         bh_api_msg_free(m);
         if (t->disposable)
                 wait_released(fd);
