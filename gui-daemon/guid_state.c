@@ -328,20 +328,28 @@ int guid_state_apply(struct guid_state *s, const struct bh_gui_msg *m, struct gu
                 }
                 break;
         case BH_GUI_MSG_CONFIGURE: {
-                /* The echo of a user's move that a newer one overrides:
-                 * the domain follows the newer one, the desktop stays. */
                 bool stale = echo_take(&w->user_sent, rect_area(m->u.configure.rect)) > 0;
+                struct bh_gui_area shown = w->placed;
 
                 /* The override-redirect bit here is only noted: the kind
                  * changes at MAP. */
-                w->rect = m->u.configure.rect;
                 w->or_wanted = m->u.configure.flags & BH_GUI_OVERRIDE_REDIRECT;
                 if (!w->mapped)
                         w->override_redirect = w->or_wanted;
+                /* The echo of a user's move that a newer one overrides:
+                 * the domain follows the newer one, which w->rect holds,
+                 * and the desktop stays. */
                 if (stale)
                         break;
+                w->rect = m->u.configure.rect;
                 place(s, w);
-                ch->what = GUID_CH_GEOMETRY;
+                /* Already shown there (the echo of the user's latest move):
+                 * the display is not asked again.  Asking would undo a move
+                 * the user has made since and the display has not reported
+                 * yet; and as GDK reports a window where it is when the
+                 * report is read, that move would never reach the domain. */
+                if (!area_eq(w->placed, shown))
+                        ch->what = GUID_CH_GEOMETRY;
                 break;
         }
         case BH_GUI_MSG_BUFFER:

@@ -194,7 +194,9 @@ int guid_input_focus(struct guid_state *s, const struct guid_window *w, bool in,
  * has moved.  While a newer user move is on its way, such an echo of an
  * older one is not shown (guid_state_apply): a drag would otherwise jump
  * back to where it was a few frames before, and that move, reported by the
- * display, would be sent again as the user's.
+ * display, would be sent again as the user's.  The echo of the latest one
+ * changes nothing on the desktop either (no GUID_CH_GEOMETRY): the window is
+ * already there, and the user may have moved it on since.
  */
 int guid_user_configure(struct guid_state *s, struct guid_window *w, int ox, int oy, int ow, int oh,
                         struct bh_gui_msg *m);

@@ -502,6 +502,68 @@ static void test_user_configure_stale_echo_does_not_move_the_window_back(void **
         assert_int_equal(w->placed.h, 195);
 }
 
+/*
+ * xdotool windowsize then windowmove: the agent's echo of the resize came
+ * after the display had done the move but before it reported it.  Shown,
+ * the echo moved the window back; the display then reported the window
+ * where it was once more, so the move was lost on both sides.
+ */
+static void test_echo_of_the_users_latest_move_asks_nothing_of_the_display(void **state)
+{
+        struct fixture *f = *state;
+        struct guid_window *w = create(f, 1, 100, 100, 200, 100, false);
+        struct bh_gui_msg m;
+
+        map(f, 1, false);
+        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
+                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
+                         0);
+        /* the echo of the resize, the newest move the daemon knows of:
+         * the window is already there, the display is left alone */
+        assert_int_equal(agent_configure(f, 1, 100, 100, 300, 200), 0);
+        assert_int_equal(w->placed.x, 100);
+        assert_int_equal(w->placed.w, 300);
+        /* the move the display then reports reaches the domain */
+        assert_int_equal(guid_user_configure(f->s, w, 400 - GUID_FRAME, 300 - GUID_FRAME,
+                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
+                         0);
+        assert_int_equal(m.u.configure.rect.x, 400);
+        assert_int_equal(m.u.configure.rect.y, 300);
+        assert_int_equal(agent_configure(f, 1, 400, 300, 300, 200), 0);
+        assert_int_equal(w->placed.x, 400);
+        /* a window the user left partly off the desktop is still brought
+         * back when the domain has followed it */
+        assert_int_equal(guid_user_configure(f->s, w, -50 - GUID_FRAME, 300 - GUID_FRAME,
+                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
+                         0);
+        assert_int_equal(agent_configure(f, 1, -50, 300, 300, 200), GUID_CH_GEOMETRY);
+        assert_int_equal(w->placed.x, GUID_FRAME);
+}
+
+static void test_user_move_back_during_a_stale_echo_is_sent(void **state)
+{
+        struct fixture *f = *state;
+        struct guid_window *w = create(f, 1, 100, 100, 200, 100, false);
+        struct bh_gui_msg m;
+
+        map(f, 1, false);
+        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
+                                             200 + 2 * GUID_FRAME, 150 + 2 * GUID_FRAME, &m),
+                         0);
+        assert_int_equal(guid_user_configure(f->s, w, 400 - GUID_FRAME, 300 - GUID_FRAME,
+                                             200 + 2 * GUID_FRAME, 150 + 2 * GUID_FRAME, &m),
+                         0);
+        /* the echo of the first, which the domain leaves for the second */
+        assert_int_equal(agent_configure(f, 1, 100, 100, 200, 150), 0);
+        /* the user puts it back where the first was: the domain, on its
+         * way to the second, is told */
+        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
+                                             200 + 2 * GUID_FRAME, 150 + 2 * GUID_FRAME, &m),
+                         0);
+        assert_int_equal(m.u.configure.rect.x, 100);
+        assert_int_equal(m.u.configure.rect.y, 100);
+}
+
 static void test_user_configure_ignores_the_displays_own_moves(void **state)
 {
         struct fixture *f = *state;
@@ -557,6 +619,8 @@ int main(void)
                 T(test_keys_held_are_reported_in_focus),
                 T(test_user_configure_sends_only_changes),
                 T(test_user_configure_stale_echo_does_not_move_the_window_back),
+                T(test_echo_of_the_users_latest_move_asks_nothing_of_the_display),
+                T(test_user_move_back_during_a_stale_echo_is_sent),
                 T(test_user_configure_ignores_the_displays_own_moves),
 #undef T
         };
