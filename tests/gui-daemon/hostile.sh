@@ -21,6 +21,12 @@ agent=$(realpath "$agent")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bh-guid.XXXXXX")
 cleanup() {
         [ "$BASHPID" = "$$" ] || return 0 # only the test itself cleans up
+        # Xvfb first, and gently: killed, it leaves its lock and socket
+        # behind, and the display numbers this test picks from run out.
+        if [ -n "${xvfb_pid:-}" ]; then
+                kill "$xvfb_pid" 2>/dev/null
+                wait "$xvfb_pid" 2>/dev/null
+        fi
         for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null; done
         wait 2>/dev/null
         rm -rf "$tmp"
