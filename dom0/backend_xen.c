@@ -35,10 +35,14 @@
 #include "util.h"
 #include "xen_plan.h"
 
-/* One libxl context for the daemon's life. */
+/* One libxl context for the daemon's life, and one xenstore connection
+ * watching @releaseDomain for all domains (libxenstore gives each
+ * connection with a watch a reader thread: one, not one per domain). */
 static struct {
         libxl_ctx *ctx;
         xentoollog_logger_stdiostream *log;
+        struct xs_handle *xs;
+        unsigned watchers;
 } X;
 
 static int ctx_get(libxl_ctx **ret)
@@ -150,32 +154,39 @@ static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper
         return msg[0];
 }
 
+/* The instance stops using the shared watch; the last one closes it. */
 static void watch_free(struct bh_instance *inst)
 {
-        struct xs_handle *xs = inst->backend_data;
-
-        if (xs) {
-                xs_unwatch(xs, "@releaseDomain", "death");
-                xs_close(xs); /* closes death_fd with it */
+        if (inst->backend_data && X.watchers > 0 && --X.watchers == 0 && X.xs) {
+                xs_unwatch(X.xs, "@releaseDomain", "death");
+                xs_close(X.xs);
+                X.xs = NULL;
         }
         inst->backend_data = NULL;
         inst->death_fd = -1;
 }
 
-/* A xenstore connection of the instance's own, watching @releaseDomain. */
+/*
+ * The instance's death_fd: the shared xenstore connection's, readable on
+ * every @releaseDomain event (dead() tells whose).  bulkheadd never closes
+ * a Xen instance's death_fd itself but through destroy().
+ */
 static int watch_open(struct bh_instance *inst)
 {
-        struct xs_handle *xs = xs_open(0);
-
-        if (!xs)
-                return -errno ? -errno : -EIO;
-        if (!xs_watch(xs, "@releaseDomain", "death")) {
-                int e = -errno ? -errno : -EIO;
-                xs_close(xs);
-                return e;
+        if (!X.xs) {
+                X.xs = xs_open(0);
+                if (!X.xs)
+                        return -errno ? -errno : -EIO;
+                if (!xs_watch(X.xs, "@releaseDomain", "death")) {
+                        int e = -errno ? -errno : -EIO;
+                        xs_close(X.xs);
+                        X.xs = NULL;
+                        return e;
+                }
         }
-        inst->backend_data = xs;
-        inst->death_fd = xs_fileno(xs);
+        X.watchers++;
+        inst->backend_data = X.xs;
+        inst->death_fd = xs_fileno(X.xs);
         return 0;
 }
 
