@@ -240,7 +240,9 @@ static void serve_local(struct control *c, struct local *l)
                 l->port = alloc_port(c);
                 l->st = L_PORT_GIVEN;
                 snprintf(msg, sizeof(msg), "%u", l->port);
-                local_send(l, "port", msg);
+                /* The caller serves its data channel as the agent talks
+                 * to dom0: it need not find the transport out itself. */
+                local_send3(l, "port", msg, bh_vchan_transport_to_string(c->base->transport));
                 return;
         }
         if (l->st == L_PORT_GIVEN && nf >= 1 && strcmp(f[0], "ready") == 0) {

@@ -90,15 +90,11 @@ static pid_t spawn(char *const *argv, bool agent)
         sigprocmask(SIG_SETMASK, &none, NULL);
         setsid();
         if (agent) {
-                const char *t = getenv("BULKHEAD_TRANSPORT");
-
-                /* A Xen domain's init was told so by bulkhead-xen-init (the
-                 * agents then reach dom0 through xenstore); every other
-                 * domain is a container with its channel directory. */
-                if (!t || strcmp(t, "xen") != 0) {
-                        setenv("BULKHEAD_VCHAN_DIR", BH_DOMAIN_VCHAN_DIR, 1);
-                        setenv("BULKHEAD_TRANSPORT", "socket", 1);
-                }
+                /* Defaults, a container's: its channel directory.  Whoever
+                 * started init may have said otherwise (bulkhead-xen-init:
+                 * the xen transport). */
+                setenv("BULKHEAD_VCHAN_DIR", BH_DOMAIN_VCHAN_DIR, 0);
+                setenv("BULKHEAD_TRANSPORT", "socket", 0);
                 execv(argv[0], argv);
         } else {
                 execvp(argv[0], argv);

@@ -114,17 +114,13 @@ int bh_qrexec_call_open(const char *target, const char *service_with_arg,
         _cleanup_close_ int fd = -1;
         _cleanup_free_ struct bh_qrexec_call *c = calloc(1, sizeof(*c));
         char buf[BH_QREXEC_LOCAL_MSG_MAX + 1], msg[BH_QREXEC_LOCAL_MSG_MAX];
-        const char *f[3], *t, *svc = service_with_arg;
+        const char *f[3], *svc = service_with_arg;
         int n, r;
         size_t len;
 
         if (!c)
                 return -ENOMEM;
         snprintf(c->service, sizeof(c->service), "%s", svc);
-        c->addr.transport = BH_VCHAN_SOCKET;
-        t = getenv("BULKHEAD_TRANSPORT");
-        if (t && *t && bh_vchan_transport_from_string(t, &c->addr.transport) < 0)
-                return bh_log_errno(-EINVAL, "%s: BULKHEAD_TRANSPORT %s", svc, t);
         fd = agent_connect();
         if (fd < 0)
                 return bh_log_errno(fd, "cannot reach the agent");
@@ -139,6 +135,8 @@ int bh_qrexec_call_open(const char *target, const char *service_with_arg,
                 return n >= 2 && strcmp(f[0], "refused") == 0 && strstr(f[1], "malformed") ? -EINVAL
                                                                                        : -EACCES;
         }
+        if (n < 3 || bh_vchan_transport_from_string(f[2], &c->addr.transport) < 0)
+                return bh_log_errno(-EPROTO, "%s: the agent named no transport", svc);
         c->addr.socket_dir = getenv("BULKHEAD_VCHAN_DIR");
         if (!c->addr.socket_dir || !*c->addr.socket_dir)
                 c->addr.socket_dir = "/run/bulkhead/vchan";

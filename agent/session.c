@@ -669,13 +669,10 @@ int session_run(struct bh_vchan *v, const struct session_preset *preset)
                 bh_vchan_close(v);
                 return bh_log_errno(-ENOMEM, "session %d", (int)getpid());
         }
-        /* The agent's own settings are no business of the command, but for
-         * one fact about the domain: on Xen, a qrexec call it makes
-         * (qrexec-client-vm) must serve its data channel over Xen. */
+        /* The agent's own settings are no business of the command. */
         unsetenv("BULKHEAD_VCHAN_DIR");
+        unsetenv("BULKHEAD_TRANSPORT");
         unsetenv("BULKHEAD_PEER_DOMID");
-        if (!getenv("BULKHEAD_TRANSPORT") || strcmp(getenv("BULKHEAD_TRANSPORT"), "xen") != 0)
-                unsetenv("BULKHEAD_TRANSPORT");
         s->v = v;
         s->pidfd = s->in_fd = s->out_fd = s->err_fd = -1;
         bh_exec_rx_init(&s->rx, preset ? BH_EXEC_FROM_CALLER : BH_EXEC_FROM_CLIENT);

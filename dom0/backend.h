@@ -52,10 +52,10 @@ struct bh_instance {
         uint64_t pid_starttime;
         int domid;             /* xen; -1 for containers */
         /* Readable once the domain may be dead: container: its init's
-         * pidfd; xen: a xenstore watch on @releaseDomain, which any domain's
-         * death fires, so bulkheadd asks dead() before reaping. */
+         * pidfd; xen: the backend's one xenstore watch on @releaseDomain,
+         * which any domain's death fires, so bulkheadd asks dead() before
+         * reaping. */
         int death_fd;
-        void *backend_data;    /* the backend's own (xen: the watch's xenstore handle) */
 };
 
 struct bh_backend {

@@ -6,8 +6,8 @@
  * files); its init starts the same agents as a container's, over the xen
  * vchan transport.  bulkheadd learns of a death from a xenstore watch on
  * @releaseDomain, which xenstored fires when any domain shuts down or goes
- * away: each instance holds its own watch, and dead() asks libxl whether the
- * wake-up was this domain's.  A domain that powered off or crashed stays
+ * away: every running instance's death_fd is that one watch's fd, and
+ * dead() asks libxl whether the wake-up was this domain's.  A domain that powered off or crashed stays
  * (shut down, not yet destroyed) until bulkheadd reaps it and destroy()
  * removes it: the on_poweroff/on_crash actions of xl are bulkheadd's job.
  *
@@ -154,15 +154,15 @@ static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper
         return msg[0];
 }
 
-/* The instance stops using the shared watch; the last one closes it. */
+/* The instance stops using the shared watch (a death_fd of -1 says it has
+ * none); the last one closes it. */
 static void watch_free(struct bh_instance *inst)
 {
-        if (inst->backend_data && X.watchers > 0 && --X.watchers == 0 && X.xs) {
+        if (inst->death_fd >= 0 && X.watchers > 0 && --X.watchers == 0 && X.xs) {
                 xs_unwatch(X.xs, "@releaseDomain", "death");
                 xs_close(X.xs);
                 X.xs = NULL;
         }
-        inst->backend_data = NULL;
         inst->death_fd = -1;
 }
 
@@ -185,7 +185,6 @@ static int watch_open(struct bh_instance *inst)
                 }
         }
         X.watchers++;
-        inst->backend_data = X.xs;
         inst->death_fd = xs_fileno(X.xs);
         return 0;
 }
@@ -264,7 +263,7 @@ static int create_in_helper(libxl_ctx *ctx, struct helper_job *job)
                 /* A half-made domain (ERROR_ABORTED leaves one) must not linger. */
                 if (domid != (uint32_t)INVALID_DOMID && domid != 0)
                         libxl_domain_destroy(ctx, domid, NULL);
-                return from_libxl(rc) < 0 ? from_libxl(rc) : -EIO;
+                return from_libxl(rc);
         }
         job->domid = domid;
         return 0;
@@ -369,7 +368,7 @@ static int xen_destroy(const struct bh_start_spec *spec, struct bh_instance *ins
 
 static int xen_dead(struct bh_instance *inst)
 {
-        struct xs_handle *xs = inst->backend_data;
+        struct xs_handle *xs = inst->death_fd >= 0 ? X.xs : NULL;
         libxl_ctx *ctx;
         char **ev;
         int r;
@@ -420,17 +419,18 @@ static int xen_attach(const struct bh_domain *d, struct bh_instance *ret)
 
 static bool xen_serving(const struct bh_instance *inst, const char *vchan_dir, int port)
 {
-        struct xs_handle *xs = inst->backend_data;
-        char path[96];
+        struct xs_handle *xs = inst->death_fd >= 0 ? X.xs : NULL;
+        char dir[64], path[80];
         unsigned len;
         void *v;
 
         (void)vchan_dir;
         if (!xs || inst->domid <= 0)
                 return false;
-        /* Where the agent's vchan server publishes itself (lib/vchan_xen.c);
-         * a domain can write there, but only to say it serves. */
-        snprintf(path, sizeof(path), "/local/domain/%d/data/vchan/0/%d/ring-ref", inst->domid, port);
+        /* Where the agent's vchan server publishes itself; a domain can
+         * write there, but only to say it serves. */
+        bh_vchan_xen_path(dir, inst->domid, 0, port);
+        snprintf(path, sizeof(path), "%s/ring-ref", dir);
         v = xs_read(xs, XBT_NULL, path, &len);
         free(v);
         return v != NULL;

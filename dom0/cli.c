@@ -22,10 +22,12 @@
 #include "cli.h"
 #include "api_client.h"
 #include "exec_client.h"
+#include "fsutil.h"
 #include "qrexec_proto.h"
 #include "run_client.h"
 #include "recon_json.h"
 #include "registry.h"
+#include "template_host.h"
 #include "util.h"
 #include "xen_plan.h"
 
@@ -485,7 +487,10 @@ static int install_xen_template(const char *name, const char *kernel, const char
         _cleanup_close_ int fd = bh_api_connect();
         _cleanup_free_ struct bh_api_msg *m = malloc(sizeof(*m));
         _cleanup_free_ char *stage = NULL, *version = NULL, *path = NULL;
-        _cleanup_fclose_ FILE *conf = NULL;
+        _cleanup_close_ int sfd = -1;
+        struct bh_template_conf conf = { .kind = BH_TEMPLATE_IMAGE, .created = time(NULL) };
+        char text[1024], err[256] = "";
+        size_t len;
         const char *step;
         int r;
 
@@ -524,15 +529,18 @@ static int install_xen_template(const char *name, const char *kernel, const char
         if (asprintf(&path, "%s/%s", stage, BH_XEN_RAMDISK_FILE) < 0 || (r = copy_file(ramdisk, path)) < 0)
                 goto fail_r;
         free(TAKE_PTR(path));
+        /* The same writer and checks as every other template.conf. */
         step = "template.conf";
-        if (asprintf(&path, "%s/template.conf", stage) < 0 || !(conf = fopen(path, "we")))
+        snprintf(conf.name, sizeof(conf.name), "%s", name);
+        if ((r = bh_template_conf_format(&conf, text, sizeof(text), &len, err, sizeof(err))) < 0) {
+                fprintf(stderr, "bulkhead: template %s: %s\n", name, err);
+                return EXIT_USAGE;
+        }
+        sfd = open(stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (sfd < 0)
                 goto fail;
-        fprintf(conf,
-                "# bulkhead template (docs/templates.md)\nversion=1\nname=%s\nkind=image\n"
-                "created=%lld\nusr_bind=\npackages_sha256=\ntar_sha256=\n",
-                name, (long long)time(NULL));
-        if (fflush(conf) != 0 || fsync(fileno(conf)) < 0)
-                goto fail;
+        if ((r = bh_write_file_atomic_at(sfd, "template.conf", text, len, 0644)) < 0)
+                goto fail_r;
         r = call_on(fd, m, "template-commit", name, version);
         if (r < 0)
                 return exit_for(r);

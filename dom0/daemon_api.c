@@ -313,6 +313,8 @@ static void reply_run(struct daemon *dm, struct client *c, struct dom_rt *r)
         bh_api_addf(&b, "vchan_dir=%s", vchan ? vchan : "");
         bh_api_addf(&b, "port=%d", BH_AGENT_PORT);
         bh_api_addf(&b, "domid=%d", r->inst.domid);
+        /* How long the client may wait for a just-started domain's agent. */
+        bh_api_addf(&b, "boot_timeout=%u", dm->backend->boot_timeout_s);
         api_reply(c, &b);
         bh_api_buf_free(&b);
 }

@@ -13,12 +13,26 @@
 #include "run_client.h"
 #include "util.h"
 
-/* How long a run waits for the domain's agent to come up: a container's
- * starts in milliseconds, a Xen domain's after its kernel boots (seconds on
- * hardware, a minute or more under software emulation). */
+/* How long a run waits for the domain's agent to come up: the backend's
+ * boot time, which bulkheadd's reply gives (boot_timeout=, seconds); this
+ * without one, and never more than the cap. */
 #define AGENT_TIMEOUT_MS 30000
-#define AGENT_TIMEOUT_XEN_MS 180000
+#define AGENT_TIMEOUT_MAX_MS 600000
 #define RELEASE_TIMEOUT_MS 30000
+
+static int agent_timeout_ms(const struct bh_api_msg *m)
+{
+        const char *v = bh_api_get(m, 1, "boot_timeout");
+        char *end;
+        unsigned long s;
+
+        if (!v)
+                return AGENT_TIMEOUT_MS;
+        s = strtoul(v, &end, 10);
+        if (*end || s == 0)
+                return AGENT_TIMEOUT_MS;
+        return s > AGENT_TIMEOUT_MAX_MS / 1000 ? AGENT_TIMEOUT_MAX_MS : (int)(s * 1000);
+}
 
 /* The caller of a disposable run may rely on the domain being gone when it
  * returns (a script that checks, a user who lists domains): end our side of
@@ -75,8 +89,7 @@ int bh_run_in_domain(const struct bh_run_target *t, const struct bh_exec_request
          * disposable it is what keeps the domain alive. */
         signal(SIGPIPE, SIG_IGN);
         r = bh_exec_request_run(&addr, req, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,
-                                addr.transport == BH_VCHAN_XEN ? AGENT_TIMEOUT_XEN_MS : AGENT_TIMEOUT_MS,
-                                &status);
+                                agent_timeout_ms(m), &status);
         bh_api_msg_free(m);
         if (t->disposable)
                 wait_released(fd);

@@ -58,6 +58,13 @@ int bh_vchan_addr_from_env(struct bh_vchan_addr *addr, int port);
 const char *bh_vchan_transport_to_string(enum bh_vchan_transport t);
 
 /*
+ * Xen transport (built with Xen only): the xenstore directory where the
+ * server in server_domid publishes its channel for client_domid on port;
+ * its ring-ref node exists once the server serves.
+ */
+void bh_vchan_xen_path(char buf[64], int server_domid, int client_domid, int port);
+
+/*
  * Server side: publishes the channel and returns at once; the peer connects
  * later (bh_vchan_is_open() returns 2 until then).  read_min/write_min are
  * the least ring sizes wanted in each direction.

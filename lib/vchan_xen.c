@@ -419,6 +419,11 @@ static int xen_io_error(struct xen_vchan *x)
 
 /* --- set-up --------------------------------------------------------------- */
 
+void bh_vchan_xen_path(char buf[64], int server_domid, int client_domid, int port)
+{
+        snprintf(buf, 64, "/local/domain/%d/data/vchan/%d/%d", server_domid, client_domid, port);
+}
+
 static int xen_server_init(struct bh_vchan *v, const struct bh_vchan_addr *addr,
                            size_t read_min, size_t write_min)
 {
@@ -438,8 +443,7 @@ static int xen_server_init(struct bh_vchan *v, const struct bh_vchan_addr *addr,
         if (r < 0)
                 return r;
 
-        snprintf(x->path, sizeof(x->path), "/local/domain/%d/data/vchan/%d/%d", x->own_domid,
-                 x->peer_domid, x->port);
+        bh_vchan_xen_path(x->path, x->own_domid, x->peer_domid, x->port);
         x->ctrl = libxenvchan_server_init(&xen_logger, x->peer_domid, x->path, read_min,
                                           write_min);
         if (!x->ctrl)
@@ -483,8 +487,7 @@ static int xen_client_init_async(struct bh_vchan *v, const struct bh_vchan_addr 
         r = xen_open_xs(x);
         if (r < 0)
                 return r;
-        snprintf(x->path, sizeof(x->path), "/local/domain/%d/data/vchan/%d/%d", x->peer_domid,
-                 x->own_domid, x->port);
+        bh_vchan_xen_path(x->path, x->peer_domid, x->own_domid, x->port);
 
         /*
          * Watch the server's node rather than retrying on a timer: the

@@ -429,6 +429,15 @@ static void test_keys_held_are_reported_in_focus(void **state)
         assert_int_equal(m.u.focus.keys[50 / 8], 0);
 }
 
+/* The user puts the window's contents at x,y with size w,h on the desktop
+ * (the desktop window is that plus dom0's frame). */
+static int user_places(struct fixture *f, struct guid_window *w, int x, int y, int cw, int ch,
+                       struct bh_gui_msg *m)
+{
+        return guid_user_configure(f->s, w, x - GUID_FRAME, y - GUID_FRAME, cw + 2 * GUID_FRAME,
+                                   ch + 2 * GUID_FRAME, m);
+}
+
 static void test_user_configure_sends_only_changes(void **state)
 {
         struct fixture *f = *state;
@@ -441,9 +450,7 @@ static void test_user_configure_sends_only_changes(void **state)
         map(f, 1, false);
         map(f, 2, true);
         /* the echo of where the agent put it */
-        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
-                                             200 + 2 * GUID_FRAME, 100 + 2 * GUID_FRAME, &m),
-                         -EAGAIN);
+        assert_int_equal(user_places(f, w, 100, 100, 200, 100, &m), -EAGAIN);
         assert_int_equal(guid_user_configure(f->s, w, 300, 200, 400 + 2 * GUID_FRAME,
                                              300 + 2 * GUID_FRAME, &m),
                          0);
@@ -480,12 +487,8 @@ static void test_user_configure_stale_echo_does_not_move_the_window_back(void **
 
         map(f, 1, false);
         /* a resize, then a move, before the agent has answered either */
-        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
-                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
-                         0);
-        assert_int_equal(guid_user_configure(f->s, w, 400 - GUID_FRAME, 300 - GUID_FRAME,
-                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
-                         0);
+        assert_int_equal(user_places(f, w, 100, 100, 300, 200, &m), 0);
+        assert_int_equal(user_places(f, w, 400, 300, 300, 200, &m), 0);
         /* the echo of the resize: the domain follows the move, the window stays */
         assert_int_equal(agent_configure(f, 1, 100, 100, 300, 200), 0);
         assert_int_equal(w->placed.x, 400);
@@ -515,27 +518,21 @@ static void test_echo_of_the_users_latest_move_asks_nothing_of_the_display(void 
         struct bh_gui_msg m;
 
         map(f, 1, false);
-        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
-                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
-                         0);
+        assert_int_equal(user_places(f, w, 100, 100, 300, 200, &m), 0);
         /* the echo of the resize, the newest move the daemon knows of:
          * the window is already there, the display is left alone */
         assert_int_equal(agent_configure(f, 1, 100, 100, 300, 200), 0);
         assert_int_equal(w->placed.x, 100);
         assert_int_equal(w->placed.w, 300);
         /* the move the display then reports reaches the domain */
-        assert_int_equal(guid_user_configure(f->s, w, 400 - GUID_FRAME, 300 - GUID_FRAME,
-                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
-                         0);
+        assert_int_equal(user_places(f, w, 400, 300, 300, 200, &m), 0);
         assert_int_equal(m.u.configure.rect.x, 400);
         assert_int_equal(m.u.configure.rect.y, 300);
         assert_int_equal(agent_configure(f, 1, 400, 300, 300, 200), 0);
         assert_int_equal(w->placed.x, 400);
         /* a window the user left partly off the desktop is still brought
          * back when the domain has followed it */
-        assert_int_equal(guid_user_configure(f->s, w, -50 - GUID_FRAME, 300 - GUID_FRAME,
-                                             300 + 2 * GUID_FRAME, 200 + 2 * GUID_FRAME, &m),
-                         0);
+        assert_int_equal(user_places(f, w, -50, 300, 300, 200, &m), 0);
         assert_int_equal(agent_configure(f, 1, -50, 300, 300, 200), GUID_CH_GEOMETRY);
         assert_int_equal(w->placed.x, GUID_FRAME);
 }
@@ -547,19 +544,13 @@ static void test_user_move_back_during_a_stale_echo_is_sent(void **state)
         struct bh_gui_msg m;
 
         map(f, 1, false);
-        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
-                                             200 + 2 * GUID_FRAME, 150 + 2 * GUID_FRAME, &m),
-                         0);
-        assert_int_equal(guid_user_configure(f->s, w, 400 - GUID_FRAME, 300 - GUID_FRAME,
-                                             200 + 2 * GUID_FRAME, 150 + 2 * GUID_FRAME, &m),
-                         0);
+        assert_int_equal(user_places(f, w, 100, 100, 200, 150, &m), 0);
+        assert_int_equal(user_places(f, w, 400, 300, 200, 150, &m), 0);
         /* the echo of the first, which the domain leaves for the second */
         assert_int_equal(agent_configure(f, 1, 100, 100, 200, 150), 0);
         /* the user puts it back where the first was: the domain, on its
          * way to the second, is told */
-        assert_int_equal(guid_user_configure(f->s, w, 100 - GUID_FRAME, 100 - GUID_FRAME,
-                                             200 + 2 * GUID_FRAME, 150 + 2 * GUID_FRAME, &m),
-                         0);
+        assert_int_equal(user_places(f, w, 100, 100, 200, 150, &m), 0);
         assert_int_equal(m.u.configure.rect.x, 100);
         assert_int_equal(m.u.configure.rect.y, 100);
 }
