@@ -41,6 +41,9 @@ struct bh_start_spec {
         const char *const *host_ro_binds;
         /* dom0 shows the domain's windows: its init starts the GUI agent. */
         bool gui;
+        /* The domain's hostname; NULL: its name.  An anonymous workstation
+         * gets a generic one, so nothing it sends names it. */
+        const char *hostname;
 };
 
 /* Inside a container domain. */
@@ -86,6 +89,10 @@ struct bh_backend {
          * pool pauses a domain only then).  vchan_dir: dom0's side of the
          * domain's channel directory (socket transport). */
         bool (*serving)(const struct bh_instance *inst, const char *vchan_dir, int port);
+        /* An fd of the domain's network namespace, for dom0 to plumb its
+         * links (docs/networking.md); NULL: the backend has no netvm
+         * networking yet. */
+        int (*netns)(const struct bh_instance *inst);
 };
 
 extern const struct bh_backend bh_backend_container;

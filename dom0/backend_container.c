@@ -378,6 +378,7 @@ int bh_container_start(const struct bh_start_spec *spec, const char *const *init
                 return bh_log_errno(-EINVAL, "domain %s: start failed: incomplete spec", name);
 
         plan.name = name;
+        plan.hostname = spec->hostname ? spec->hostname : name;
         plan.privileged = priv;
         plan.root_overlay = spec->d->klass != BH_CLASS_TEMPLATE;
         plan.home = spec->private_dir    ? CT_HOME_PRIVATE
@@ -734,6 +735,24 @@ static bool ct_serving(const struct bh_instance *inst, const char *vchan_dir, in
         return lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+static int ct_netns(const struct bh_instance *inst)
+{
+        char path[64];
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)inst->pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        /* The pid could have been reused between the domain's death and
+         * the open: its pidfd says whether it is still the domain's init. */
+        if (inst->death_fd >= 0 && pidfd_send_signal(inst->death_fd, 0, NULL, 0) < 0) {
+                close(fd);
+                return -ESRCH;
+        }
+        return fd;
+}
+
 const struct bh_backend bh_backend_container = {
         .name = "container",
         .transport = BH_VCHAN_SOCKET,
@@ -746,4 +765,5 @@ const struct bh_backend bh_backend_container = {
         .destroy = ct_destroy,
         .attach = ct_attach,
         .serving = ct_serving,
+        .netns = ct_netns,
 };

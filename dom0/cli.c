@@ -23,6 +23,7 @@
 #include "api_client.h"
 #include "exec_client.h"
 #include "fsutil.h"
+#include "net_addr.h"
 #include "qrexec_proto.h"
 #include "run_client.h"
 #include "recon_json.h"
@@ -32,7 +33,7 @@
 #include "xen_plan.h"
 
 
-static int exit_for(int err)
+int cli_exit_for(int err)
 {
         switch (-err) {
         case ENOENT:
@@ -73,7 +74,7 @@ static int simple(const char *verb, char **args)
         if (r == 0)
                 bh_api_msg_free(m);
         free(m);
-        return r < 0 ? exit_for(r) : EXIT_OK;
+        return r < 0 ? cli_exit_for(r) : EXIT_OK;
 }
 
 static bool wants_help(int argc, char **argv)
@@ -87,13 +88,61 @@ static bool wants_help(int argc, char **argv)
         return false;
 }
 
-static int usage_error(const char *cmd, const char *msg)
+int cli_usage_error(const char *cmd, const char *msg)
 {
         const struct cli_doc *d = cli_doc_find(cmd);
 
         fprintf(stderr, "bulkhead %s: %s\nusage: bulkhead %s %s\n", cmd, msg, cmd,
                 d ? d->usage : "");
         return EXIT_USAGE;
+}
+
+/*
+ * create --anon NAME: a Tor gateway NAME-gw (provides-network tor, its
+ * netvm the given one) and the workstation NAME behind it (anon, its
+ * only netvm the gateway), or neither.
+ */
+static int create_anon(const char *name, const char *ws_template, const char *gw_template,
+                       const char *upstream, char **extra, size_t n_extra)
+{
+        _cleanup_free_ char *gw = NULL, *t_gw = NULL, *t_ws = NULL, *up = NULL, *nv = NULL;
+        char *f[24];
+        size_t n = 0;
+        int r;
+
+        if (asprintf(&gw, "%s-gw", name) < 0 || asprintf(&t_gw, "template=%s", gw_template) < 0 ||
+            asprintf(&t_ws, "template=%s", ws_template ? ws_template : "whonix-workstation") < 0 ||
+            asprintf(&up, "netvm=%s", upstream ? upstream : "") < 0 ||
+            asprintf(&nv, "netvm=%s", gw) < 0)
+                return EXIT_FAIL;
+        f[n++] = gw;
+        f[n++] = t_gw;
+        f[n++] = (char *)"provides-network=tor";
+        f[n++] = (char *)"label=black";
+        if (upstream)
+                f[n++] = up;
+        f[n] = NULL;
+        r = simple("create", f);
+        if (r != EXIT_OK)
+                return r;
+        n = 0;
+        f[n++] = (char *)name;
+        for (size_t i = 0; i < n_extra && n < ELEMENTSOF(f) - 4; i++)
+                /* --template and --netvm were for the pair, not passed on. */
+                if (strncmp(extra[i], "template=", 9) != 0 && strncmp(extra[i], "netvm=", 6) != 0)
+                        f[n++] = extra[i];
+        f[n++] = t_ws;
+        f[n++] = nv;
+        f[n++] = (char *)"anon=yes";
+        f[n] = NULL;
+        r = simple("create", f);
+        if (r != EXIT_OK) {
+                char *rm[] = { gw, NULL };
+                simple("remove", rm);
+                return r;
+        }
+        printf("%s: Tor gateway %s, anonymous workstation %s\n", name, gw, name);
+        return EXIT_OK;
 }
 
 static int cmd_create(int argc, char **argv)
@@ -105,10 +154,15 @@ static int cmd_create(int argc, char **argv)
                 { "netvm", required_argument, NULL, 'n' },
                 { "memory", required_argument, NULL, 'm' },
                 { "vcpus", required_argument, NULL, 'v' },
+                { "provides-network", required_argument, NULL, 'p' },
+                { "anon", no_argument, NULL, 'a' },
+                { "gateway-template", required_argument, NULL, 'g' },
                 {}
         };
         char *fields[16];
         size_t nf = 0;
+        const char *gw_template = "whonix-gateway", *template = NULL, *netvm = NULL;
+        bool anon = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -120,13 +174,22 @@ static int cmd_create(int argc, char **argv)
                 case 'n': key = "netvm"; break;
                 case 'm': key = "memory"; break;
                 case 'v': key = "vcpus"; break;
-                default: return usage_error("create", "unknown option");
+                case 'p': key = "provides-network"; break;
+                case 'a': anon = true; continue;
+                case 'g': gw_template = optarg; continue;
+                default: return cli_usage_error("create", "unknown option");
                 }
+                if (c == 't')
+                        template = optarg;
+                if (c == 'n')
+                        netvm = optarg;
                 if (asprintf(&fields[1 + nf++], "%s=%s", key, optarg) < 0)
                         return EXIT_FAIL;
         }
         if (optind + 1 != argc)
-                return usage_error("create", "give exactly one domain name");
+                return cli_usage_error("create", "give exactly one domain name");
+        if (anon)
+                return create_anon(argv[optind], template, gw_template, netvm, fields + 1, nf);
         fields[0] = argv[optind];
         fields[1 + nf] = NULL;
         r = simple("create", fields);
@@ -138,7 +201,7 @@ static int cmd_create(int argc, char **argv)
 static int cmd_on_domain(const char *verb, int argc, char **argv, int nargs)
 {
         if (argc - 1 != nargs)
-                return usage_error(argv[0], nargs == 1 ? "give one domain name" : "wrong number of arguments");
+                return cli_usage_error(argv[0], nargs == 1 ? "give one domain name" : "wrong number of arguments");
         return simple(verb, argv + 1);
 }
 
@@ -200,6 +263,12 @@ static void print_json(const struct bh_domain *ds, size_t n)
                 json_string(&w, "label", bh_label_to_string(d->label));
                 json_string(&w, "template", d->template_name[0] ? d->template_name : NULL);
                 json_string(&w, "netvm", d->netvm[0] ? d->netvm : NULL);
+                {
+                        char ip[BH_IP_STR_MAX];
+                        json_string(&w, "ip", d->ip ? bh_ip_format(d->ip, ip) : NULL);
+                }
+                json_string(&w, "provides_network", bh_netmode_to_string(d->provides_network));
+                json_bool(&w, "anon", d->anon);
                 json_string(&w, "tags", d->tags);
                 json_string(&w, "default_dispvm", d->default_dispvm[0] ? d->default_dispvm : NULL);
                 json_bool(&w, "allow_fullscreen", d->allow_fullscreen);
@@ -231,17 +300,17 @@ static int cmd_ls(int argc, char **argv)
                 if (strcmp(argv[i], "--json") == 0)
                         json = true;
                 else if (argv[i][0] == '-')
-                        return usage_error("ls", "unknown option");
+                        return cli_usage_error("ls", "unknown option");
                 else if (!only)
                         only = argv[i];
                 else
-                        return usage_error("ls", "give at most one domain name");
+                        return cli_usage_error("ls", "give at most one domain name");
         }
         r = fetch_domains(only, &ds, &n);
         if (r == -ECONNREFUSED)
                 return EXIT_NO_DAEMON;
         if (r < 0)
-                return exit_for(r);
+                return cli_exit_for(r);
         if (only && n == 0) {
                 fprintf(stderr, "bulkhead: no domain named '%s'\n", only);
                 return EXIT_NO_DOMAIN;
@@ -270,19 +339,24 @@ static int cmd_prefs(int argc, char **argv)
         if (argc == 4)
                 return simple("prefs", argv + 1);
         if (argc != 2 && argc != 3)
-                return usage_error("prefs", "wrong number of arguments");
+                return cli_usage_error("prefs", "wrong number of arguments");
         r = fetch_domains(argv[1], &ds, &n);
         if (r == -ECONNREFUSED)
                 return EXIT_NO_DAEMON;
         if (r < 0)
-                return exit_for(r);
+                return cli_exit_for(r);
         if (n == 0) {
                 fprintf(stderr, "bulkhead: no domain named '%s'\n", argv[1]);
                 return EXIT_NO_DOMAIN;
         }
         {
                 const struct bh_domain *d = &ds[0];
-                char mem[16], cpus[16], pre[16];
+                char mem[16], cpus[16], pre[16], ip[BH_IP_STR_MAX], ugw[BH_IP_STR_MAX],
+                        udns[BH_IP_STR_MAX], uaddr[BH_IP_STR_MAX + 4] = "";
+
+                if (d->uplink_addr)
+                        snprintf(uaddr, sizeof(uaddr), "%s/%u", bh_ip_format(d->uplink_addr, ip),
+                                 d->uplink_prefix);
                 const struct { const char *k, *v; } kv[] = {
                         { "class", bh_class_to_string(d->klass) },
                         { "label", bh_label_to_string(d->label) },
@@ -294,6 +368,13 @@ static int cmd_prefs(int argc, char **argv)
                         { "memory", (snprintf(mem, sizeof(mem), "%u", d->memory_mib), mem) },
                         { "vcpus", (snprintf(cpus, sizeof(cpus), "%u", d->vcpus), cpus) },
                         { "preload", (snprintf(pre, sizeof(pre), "%u", d->preload), pre) },
+                        { "ip", d->ip ? bh_ip_format(d->ip, ip) : "" },
+                        { "provides-network", bh_netmode_to_string(d->provides_network) },
+                        { "uplink", d->uplink },
+                        { "uplink-address", uaddr },
+                        { "uplink-gateway", d->uplink_gw ? bh_ip_format(d->uplink_gw, ugw) : "" },
+                        { "uplink-dns", d->uplink_dns ? bh_ip_format(d->uplink_dns, udns) : "" },
+                        { "anon", d->anon ? "yes" : "no" },
                         { "backend", d->backend },
                         { "state", bh_state_to_string(d->state) },
                 };
@@ -304,7 +385,7 @@ static int cmd_prefs(int argc, char **argv)
                                 printf("%s\n", kv[i].v);
                                 return EXIT_OK;
                         }
-                        printf("%-9s %s\n", kv[i].k, kv[i].v[0] ? kv[i].v : "-");
+                        printf("%-16s %s\n", kv[i].k, kv[i].v[0] ? kv[i].v : "-");
                 }
                 if (argc == 3) {
                         fprintf(stderr, "bulkhead: unknown preference '%s'\n", argv[2]);
@@ -335,31 +416,31 @@ static int cmd_run(int argc, char **argv)
                 } else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc) {
                         service = argv[++i];
                 } else {
-                        return usage_error("run", "unknown option");
+                        return cli_usage_error("run", "unknown option");
                 }
         }
         if (!t.disposable) {
                 if (t.dvm)
-                        return usage_error("run", "--template goes with --disposable");
+                        return cli_usage_error("run", "--template goes with --disposable");
                 if (i >= argc)
-                        return usage_error("run", "give a domain name");
+                        return cli_usage_error("run", "give a domain name");
                 t.name = argv[i++];
         }
         if (service) {
                 if (i < argc)
-                        return usage_error("run", "--service takes no command");
+                        return cli_usage_error("run", "--service takes no command");
                 if (bh_qrexec_split_service(service, svc.service, svc.arg) < 0)
-                        return usage_error("run", "--service SERVICE[+ARG]: a malformed name");
+                        return cli_usage_error("run", "--service SERVICE[+ARG]: a malformed name");
                 req.service = &svc;
         } else {
                 if (i >= argc)
-                        return usage_error("run", "give a command");
+                        return cli_usage_error("run", "give a command");
                 req.argv = argv + i;
         }
         r = bh_run_in_domain(&t, &req);
         if (r == -EHOSTDOWN)
                 return EXIT_NO_DAEMON;
-        return r < 0 ? exit_for(r) : r;
+        return r < 0 ? cli_exit_for(r) : r;
 }
 
 /* One request on an open connection; the reply's fields stay in *m. */
@@ -410,7 +491,7 @@ static int build_image_template(const char *name, const char *kind)
         r = call_on(fd, m, "template-stage", name, NULL);
         if (r < 0) {
                 free(m);
-                return exit_for(r);
+                return cli_exit_for(r);
         }
         stage = strdup(bh_api_get(m, 1, "dir") ? bh_api_get(m, 1, "dir") : "");
         version = strdup(bh_api_get(m, 1, "version") ? bh_api_get(m, 1, "version") : "");
@@ -443,7 +524,7 @@ static int build_image_template(const char *name, const char *kind)
                 bh_api_msg_free(m);
         free(m);
         if (r < 0)
-                return exit_for(r);
+                return cli_exit_for(r);
         fprintf(stderr, "bulkhead: template %s version %s is current\n", name, version);
         return EXIT_OK;
 }
@@ -505,7 +586,7 @@ static int install_xen_template(const char *name, const char *kernel, const char
         }
         r = call_on(fd, m, "template-stage", name, NULL);
         if (r < 0)
-                return exit_for(r);
+                return cli_exit_for(r);
         stage = strdup(bh_api_get(m, 1, "dir") ? bh_api_get(m, 1, "dir") : "");
         version = strdup(bh_api_get(m, 1, "version") ? bh_api_get(m, 1, "version") : "");
         bh_api_msg_free(m);
@@ -543,7 +624,7 @@ static int install_xen_template(const char *name, const char *kernel, const char
                 goto fail_r;
         r = call_on(fd, m, "template-commit", name, version);
         if (r < 0)
-                return exit_for(r);
+                return cli_exit_for(r);
         bh_api_msg_free(m);
         fprintf(stderr, "bulkhead: template %s version %s is current\n", name, version);
         return EXIT_OK;
@@ -566,7 +647,7 @@ static int cmd_xl_config(int argc, char **argv)
         int r;
 
         if (argc != 2 || argv[1][0] == '-')
-                return usage_error("xl-config", "give one domain name");
+                return cli_usage_error("xl-config", "give one domain name");
         fd = bh_api_connect();
         if (fd < 0)
                 return EXIT_NO_DAEMON;
@@ -575,7 +656,7 @@ static int cmd_xl_config(int argc, char **argv)
                 return EXIT_FAIL;
         r = call_on(fd, m, "xl-config", argv[1], NULL);
         if (r < 0)
-                return exit_for(r);
+                return cli_exit_for(r);
         snprintf(p.name, sizeof(p.name), "%s", (v = bh_api_get(m, 1, "name")) ? v : "");
         snprintf(p.kernel, sizeof(p.kernel), "%s", (v = bh_api_get(m, 1, "kernel")) ? v : "");
         snprintf(p.ramdisk, sizeof(p.ramdisk), "%s", (v = bh_api_get(m, 1, "ramdisk")) ? v : "");
@@ -597,13 +678,13 @@ static int cmd_template(int argc, char **argv)
         int r;
 
         if (argc < 2)
-                return usage_error("template", "give list, build or remove");
+                return cli_usage_error("template", "give list, build or remove");
         if (strcmp(argv[1], "list") == 0) {
                 r = fetch_domains(NULL, &ds, &n);
                 if (r == -ECONNREFUSED)
                         return EXIT_NO_DAEMON;
                 if (r < 0)
-                        return exit_for(r);
+                        return cli_exit_for(r);
                 for (size_t i = 0; i < n; i++)
                         if (ds[i].klass == BH_CLASS_TEMPLATE)
                                 printf("%s\n", ds[i].name);
@@ -611,7 +692,7 @@ static int cmd_template(int argc, char **argv)
         }
         if (strcmp(argv[1], "remove") == 0) {
                 if (argc != 3)
-                        return usage_error("template", "give one template name");
+                        return cli_usage_error("template", "give one template name");
                 return simple("remove", argv + 2);
         }
         if (strcmp(argv[1], "build") == 0) {
@@ -623,10 +704,10 @@ static int cmd_template(int argc, char **argv)
                         else if (argv[i][0] != '-' && !args[0])
                                 args[0] = argv[i];
                         else
-                                return usage_error("template", "unknown argument");
+                                return cli_usage_error("template", "unknown argument");
                 }
                 if (!args[0])
-                        return usage_error("template", "give the template's name");
+                        return cli_usage_error("template", "give the template's name");
                 if (strcmp(kind, "host") == 0)
                         return simple("template-host", args);
                 if (strcmp(kind, "debian") == 0)
@@ -644,13 +725,13 @@ static int cmd_template(int argc, char **argv)
                         else if (argv[i][0] != '-' && !name)
                                 name = argv[i];
                         else
-                                return usage_error("template", "unknown argument");
+                                return cli_usage_error("template", "unknown argument");
                 }
                 if (!name || !kernel || !ramdisk)
-                        return usage_error("template", "install needs NAME, --kernel FILE and --ramdisk FILE");
+                        return cli_usage_error("template", "install needs NAME, --kernel FILE and --ramdisk FILE");
                 return install_xen_template(name, kernel, ramdisk);
         }
-        return usage_error("template", "give list, build, install or remove");
+        return cli_usage_error("template", "give list, build, install or remove");
 }
 
 static int cmd_recon(int argc, char **argv)
@@ -715,5 +796,7 @@ int main(int argc, char **argv)
                 return cmd_recon(argc, argv);
         if (strcmp(cmd, "xl-config") == 0)
                 return cmd_xl_config(argc, argv);
+        if (strcmp(cmd, "firewall") == 0)
+                return cli_firewall(argc, argv);
         return cmd_on_domain(cmd, argc, argv, 1);
 }

@@ -26,3 +26,9 @@ const struct cli_doc *cli_doc_find(const char *name);
 void cli_print_help(const struct cli_doc *d);
 void cli_print_usage(FILE *f);
 int cli_print_man(const char *name);
+
+/* Shared by the command files. */
+int cli_exit_for(int err);
+int cli_usage_error(const char *cmd, const char *msg);
+/* cli_firewall.c */
+int cli_firewall(int argc, char **argv);

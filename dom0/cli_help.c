@@ -9,11 +9,17 @@
 #include "cli.h"
 
 const struct cli_doc cli_docs[] = {
-        { "create", "NAME --template T [--class app|dispvm-template] [--label L] [--netvm N] [--memory MIB] [--vcpus N]",
+        { "create", "NAME --template T [--class app|dispvm-template] [--label L] [--netvm N] [--provides-network yes|tor] [--memory MIB] [--vcpus N] | --anon NAME [--template T] [--gateway-template G] [--netvm N]",
           "make a new domain",
           "Registers a new domain NAME made from template T, with an empty private volume "
           "(its /home). A dispvm-template is an app domain that disposables are made from. "
-          "Labels: red orange yellow green gray blue purple black (default red)." },
+          "Labels: red orange yellow green gray blue purple black (default red). "
+          "--provides-network makes it a network domain other domains can use as netvm "
+          "(yes: a router with a per-client firewall; tor: a Tor gateway). "
+          "--anon makes a pair: a Tor gateway NAME-gw (template G, default "
+          "whonix-gateway; its netvm N) and the anonymous workstation NAME (template T, "
+          "default whonix-workstation) whose only way out is that gateway "
+          "(docs/networking.md)." },
         { "clone", "SRC DST", "copy a domain",
           "Makes DST with SRC's settings and a copy of its private volume (a reflink copy "
           "where the filesystem allows)." },
@@ -31,8 +37,13 @@ const struct cli_doc cli_docs[] = {
         { "unpause", "NAME", "thaw a paused domain", "" },
         { "prefs", "NAME [KEY [VALUE]]", "show or change a domain's settings",
           "Keys: label, template, netvm, tags (comma-separated, for the qrexec policy's @tag:T), default-dispvm (what @dispvm means for this domain's calls), allow-fullscreen (yes: its windows may go fullscreen, hiding dom0's frame; no, the default), memory (MiB), vcpus, preload (dispvm-template "
-          "only: how many disposables to keep started and paused). template and netvm "
-          "cannot change while the domain runs." },
+          "only: how many disposables to keep started and paused), provides-network "
+          "(no, yes, tor), uplink (a first hop's way out: host, or netns:NAME for "
+          "/run/netns/NAME), uplink-address (A.B.C.D/N), uplink-gateway, uplink-dns, anon "
+          "(yes: a workstation that only runs behind a Tor gateway, hostname 'host'). ip "
+          "is shown, given by bulkheadd. netvm changes at once, also while the domain runs "
+          "(it is re-plumbed); template, provides-network, uplink* and anon cannot change "
+          "while it runs." },
         { "run", "[--service SERVICE[+ARG]] NAME [CMD [ARG...]] | --disposable [--template T] ...", "run a command or a service in a domain",
           "Runs CMD in NAME (starting it if needed) with this terminal's standard input, "
           "output and error, and exits with CMD's status. With --disposable, a fresh "
@@ -50,6 +61,12 @@ const struct cli_doc cli_docs[] = {
           "Debian 12 root with mmdebstrap (templates/debian). install makes a new version "
           "of template NAME from a Xen kernel and an initramfs that holds the domain's "
           "whole root (the Xen backend boots them; docs/xen-backend.md)." },
+        { "firewall", "NAME [list] [--json] | NAME add accept|drop [dst=A.B.C.D[/N]|dsthost=NAME] [proto=tcp|udp|icmp] [port=N[-M]] | NAME del N | NAME default accept|drop",
+          "show or change what a domain may reach",
+          "The rules apply in order in NAME's netvm, the first match decides, then the "
+          "default (accept unless set). dsthost names resolve in dom0 when the rules load. "
+          "Changes take effect at once; NAME cannot lift them from inside. A disposable "
+          "follows its dispvm-template's rules (docs/networking.md)." },
         { "xl-config", "NAME", "print a domain's Xen configuration",
           "Prints, in xl.cfg(5) syntax, what the Xen backend gives libxenlight for "
           "domain NAME, so it can be debugged with Xen's own tools (xl create -n)." },

@@ -419,7 +419,7 @@ void bh_ct_child(struct ct_plan *p)
         wait_cgroups(p);
         if (unshare(CLONE_NEWCGROUP) < 0)
                 fail(p, -errno, "cgroup namespace");
-        if (sethostname(p->name, strlen(p->name)) < 0)
+        if (sethostname(p->hostname, strlen(p->hostname)) < 0)
                 fail(p, -errno, "hostname");
         loopback_up(p);
         setup_stdio_and_exec(p);

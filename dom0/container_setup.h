@@ -33,6 +33,7 @@ enum ct_home {
 
 struct ct_plan {
         const char *name;
+        const char *hostname;
         bool privileged;   /* root: the parent makes the mounts of fds[] */
         bool root_overlay; /* false: template domain, root bound read-write */
         enum ct_home home;

@@ -69,6 +69,8 @@ int dom_save(struct daemon *dm, struct dom_rt *r);
 int dom_create(struct daemon *dm, const struct bh_domain *d, struct dom_rt **ret);
 int dom_remove(struct daemon *dm, struct dom_rt *r);
 int dom_start(struct daemon *dm, struct dom_rt *r);
+/* depth: how many netvms deep this start is (a chain's start is bounded). */
+int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth);
 int dom_pause(struct daemon *dm, struct dom_rt *r);
 int dom_unpause(struct daemon *dm, struct dom_rt *r);
 int dom_shutdown(struct daemon *dm, struct dom_rt *r);
@@ -96,6 +98,29 @@ void qrexec_stop(struct daemon *dm, struct dom_rt *r);
 /* daemon_gui.c: a bulkhead-guid per running domain when gui is on. */
 void gui_start(struct daemon *dm, struct dom_rt *r);
 void gui_stop(struct daemon *dm, struct dom_rt *r);
+
+/* daemon_net.c: addresses, netvm chains, links and rulesets
+ * (docs/networking.md). */
+struct bh_firewall;
+int net_assign_ip(struct daemon *dm, struct bh_domain *d);
+int net_check_netvm(struct daemon *dm, const char *self, const char *netvm, char *err,
+                    size_t errlen);
+/* Before a start: its netvm chain running, an anonymous one's gateway checked. */
+int net_before_start(struct daemon *dm, struct dom_rt *r, int depth);
+/* After a start: its links, its ruleset if it is a netvm, its clients back. */
+int net_started(struct daemon *dm, struct dom_rt *r);
+/* After a client of netvm stopped: the netvm's ruleset without it. */
+void net_stopped(struct daemon *dm, const char *netvm);
+/* A running domain's netvm changed (from old_netvm). */
+int net_replumb(struct daemon *dm, struct dom_rt *r, const char *old_netvm);
+int net_reload_rules(struct daemon *dm, struct dom_rt *nv);
+char *path_firewall(struct daemon *dm, const char *name);
+int net_firewall_load(struct daemon *dm, const char *name, struct bh_firewall *fw, char *err,
+                      size_t errlen);
+int net_firewall_save(struct daemon *dm, const char *name, const struct bh_firewall *fw);
+void net_firewall_remove(struct daemon *dm, const char *name);
+struct client;
+void api_firewall(struct daemon *dm, struct client *c, const struct bh_api_msg *req);
 
 /* daemon_api.c */
 void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *req);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "firewall.h"
+#include "net_addr.h"
 #include "registry.h"
 #include "template_host.h"
 #include "util.h"
@@ -113,11 +115,84 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                 }
                 snprintf(d->template_name, sizeof(d->template_name), "%s", value);
         } else if (strcmp(key, "netvm") == 0) {
-                if (value[0] && !dom_find(dm, value)) {
-                        snprintf(err, errlen, "no domain named '%s'", value);
-                        return -ENOENT;
+                int e = net_check_netvm(dm, d->name, value, err, errlen);
+
+                if (e < 0)
+                        return e;
+                if (value[0] && d->uplink[0]) {
+                        snprintf(err, errlen, "it has an uplink (%s): a domain has one way out", d->uplink);
+                        return -EINVAL;
+                }
+                if (value[0] && d->klass == BH_CLASS_TEMPLATE) {
+                        snprintf(err, errlen, "a template gets no network");
+                        return -EINVAL;
                 }
                 snprintf(d->netvm, sizeof(d->netvm), "%s", value);
+        } else if (strcmp(key, "provides-network") == 0 || strcmp(key, "provides_network") == 0) {
+                enum bh_netmode m;
+
+                if (bh_netmode_from_string(value, &m) < 0) {
+                        snprintf(err, errlen, "provides-network is no, yes (a router) or tor (a Tor gateway)");
+                        return -EINVAL;
+                }
+                if (m == BH_NETMODE_NONE)
+                        for (struct dom_rt *o = dm->doms; o; o = o->next)
+                                if (strcmp(o->d.netvm, d->name) == 0) {
+                                        snprintf(err, errlen, "%s uses it as its netvm", o->d.name);
+                                        return -EBUSY;
+                                }
+                if (m != BH_NETMODE_NONE && (d->klass == BH_CLASS_TEMPLATE || d->anon)) {
+                        snprintf(err, errlen, "%s cannot provide network",
+                                 d->anon ? "an anonymous workstation" : "a template");
+                        return -EINVAL;
+                }
+                d->provides_network = m;
+                if (m == BH_NETMODE_NONE)
+                        d->uplink[0] = '\0';
+        } else if (strcmp(key, "uplink") == 0) {
+                if (bh_uplink_check(value, err, errlen) < 0)
+                        return -EINVAL;
+                if (value[0] && d->provides_network == BH_NETMODE_NONE) {
+                        snprintf(err, errlen, "only a network domain has an uplink (provides-network yes first)");
+                        return -EINVAL;
+                }
+                if (value[0] && d->netvm[0]) {
+                        snprintf(err, errlen, "it has a netvm (%s): a domain has one way out", d->netvm);
+                        return -EINVAL;
+                }
+                snprintf(d->uplink, sizeof(d->uplink), "%s", value);
+        } else if (strcmp(key, "uplink-address") == 0 || strcmp(key, "uplink_address") == 0) {
+                uint32_t a = 0;
+                unsigned n = 0;
+
+                if (value[0] && (bh_cidr_parse(value, &a, &n) < 0 || n == 0 || strchr(value, '/') == NULL)) {
+                        snprintf(err, errlen, "uplink-address is A.B.C.D/N (N 1..32), or empty");
+                        return -EINVAL;
+                }
+                d->uplink_addr = a;
+                d->uplink_prefix = n;
+        } else if (strcmp(key, "uplink-gateway") == 0 || strcmp(key, "uplink_gateway") == 0 ||
+                   strcmp(key, "uplink-dns") == 0 || strcmp(key, "uplink_dns") == 0) {
+                uint32_t a = 0;
+
+                if (value[0] && bh_ip_parse(value, &a) < 0) {
+                        snprintf(err, errlen, "%s is an IPv4 address A.B.C.D, or empty", key);
+                        return -EINVAL;
+                }
+                *(strstr(key, "dns") ? &d->uplink_dns : &d->uplink_gw) = a;
+        } else if (strcmp(key, "anon") == 0) {
+                if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+                        snprintf(err, errlen, "anon is yes or no");
+                        return -EINVAL;
+                }
+                if (value[0] == 'y' && d->provides_network != BH_NETMODE_NONE) {
+                        snprintf(err, errlen, "a network domain cannot be an anonymous workstation");
+                        return -EINVAL;
+                }
+                d->anon = value[0] == 'y';
+        } else if (strcmp(key, "ip") == 0) {
+                snprintf(err, errlen, "ip is given by bulkheadd (10.137.0.0/16), not set");
+                return -EPERM;
         } else if (strcmp(key, "tags") == 0) {
                 if (strlen(value) > BH_TAGS_MAX || bh_tags_check(value, err, errlen) < 0) {
                         if (strlen(value) > BH_TAGS_MAX)
@@ -159,7 +234,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -EINVAL;
                 }
         } else {
-                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload tags default-dispvm allow-fullscreen)", key);
+                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload tags default-dispvm allow-fullscreen provides-network uplink uplink-address uplink-gateway uplink-dns anon)", key);
                 return -EINVAL;
         }
         return 0;
@@ -434,17 +509,34 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
                 bh_api_buf_free(&b);
                 return;
         }
-        if (r->live && (strcmp(req->f[3], "template") == 0 || strcmp(req->f[3], "netvm") == 0))
+        /* netvm changes live (the domain is re-plumbed); what shapes a
+         * network domain's own plumbing waits for its next start. */
+        if (r->live && (strcmp(req->f[3], "template") == 0 || strncmp(req->f[3], "uplink", 6) == 0 ||
+                        strcmp(req->f[3], "anon") == 0 || strstr(req->f[3], "provides") == req->f[3]))
                 return (void)api_error(c, -EBUSY, "prefs %s: %s cannot change while it runs",
                                        r->d.name, req->f[3]);
         d = r->d;
         e = set_pref(dm, &d, req->f[3], req->f[4], err, sizeof(err));
         if (e < 0)
                 return (void)api_error(c, e, "prefs %s: %s", r->d.name, err);
-        r->d = d;
-        e = dom_save(dm, r);
-        if (e < 0)
-                return (void)api_error(c, e, "prefs %s: saving: %s", r->d.name, strerror(-e));
+        if (r->live && strcmp(req->f[3], "netvm") == 0 && d.anon && d.netvm[0]) {
+                struct dom_rt *nv = dom_find(dm, d.netvm);
+                if (!nv || nv->d.provides_network != BH_NETMODE_TOR)
+                        return (void)api_error(c, -EPERM, "prefs %s: an anonymous workstation's netvm must be a Tor gateway",
+                                               r->d.name);
+        }
+        {
+                char old_netvm[BH_NAME_MAX + 1];
+
+                memcpy(old_netvm, r->d.netvm, sizeof(old_netvm));
+                r->d = d;
+                e = dom_save(dm, r);
+                if (e < 0)
+                        return (void)api_error(c, e, "prefs %s: saving: %s", r->d.name, strerror(-e));
+                if (strcmp(req->f[3], "netvm") == 0 && (e = net_replumb(dm, r, old_netvm)) < 0)
+                        return (void)api_error(c, e, "prefs %s: netvm set, but re-plumbing failed: %s (see bulkheadd's log)",
+                                               r->d.name, strerror(-e));
+        }
         reply_ok(c);
 }
 
@@ -553,6 +645,7 @@ void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *re
                 void (*fn)(struct daemon *, struct client *, const struct bh_api_msg *);
         } verbs[] = {
                 { "create", do_create },
+                { "firewall", api_firewall },
                 { "clone", do_clone },
                 { "list", do_list },
                 { "prefs", do_prefs },

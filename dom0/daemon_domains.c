@@ -96,6 +96,14 @@ int dom_create(struct daemon *dm, const struct bh_domain *d, struct dom_rt **ret
                 return -ENOMEM;
         r->d.state = BH_STATE_HALTED;
         r->d.created = time(NULL);
+        /* A fresh address, whatever the record came from (a clone's
+         * source has its own). */
+        r->d.ip = 0;
+        e = net_assign_ip(dm, &r->d);
+        if (e < 0) {
+                free(r);
+                return e;
+        }
         if (r->d.klass == BH_CLASS_APP || r->d.klass == BH_CLASS_DISPVM_TEMPLATE) {
                 _cleanup_free_ char *priv = path_private(dm, d->name);
                 e = priv ? mkdir_p(priv, 0755) : -ENOMEM;
@@ -145,6 +153,7 @@ int dom_remove(struct daemon *dm, struct dom_rt *r)
         if (e < 0 && e != -ENOENT)
                 return bh_log_errno(e, "domain %s: removing registry entry", r->d.name);
         remove_volumes(dm, r->d.name);
+        net_firewall_remove(dm, r->d.name);
         rt_unlink(dm, r);
         free(r);
         return 0;
@@ -216,6 +225,8 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
                 .console_log = p->console,
                 .host_ro_binds = p->ro_binds[0] ? p->ro_binds : NULL,
                 .gui = dm->gui,
+                /* Whonix's choice: every anonymous workstation is "host". */
+                .hostname = r->d.anon ? "host" : NULL,
         };
         return 0;
 }
@@ -234,6 +245,11 @@ int dom_xen_plan(struct daemon *dm, struct dom_rt *r, struct bh_xen_plan *ret)
 
 int dom_start(struct daemon *dm, struct dom_rt *r)
 {
+        return dom_start_depth(dm, r, 0);
+}
+
+int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth)
+{
         struct spec_paths p;
         struct bh_start_spec spec;
         _cleanup_free_ char *logs = NULL;
@@ -241,6 +257,10 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
 
         if (r->live)
                 return -EALREADY;
+        /* Its netvm first (and that one's), so it never runs unconnected. */
+        e = net_before_start(dm, r, depth);
+        if (e < 0)
+                return e;
         e = spec_build(dm, r, &p, &spec);
         if (e < 0) {
                 spec_paths_free(&p);
@@ -272,6 +292,16 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
         r->d.pid_starttime = r->inst.pid_starttime;
         r->d.domid = r->inst.domid;
         dom_save(dm, r);
+        e = net_started(dm, r);
+        if (e < 0) {
+                /* A domain whose network could not be set up as asked does
+                 * not run at all.  A disposable's maker reaps it (which
+                 * also frees it). */
+                r->stopping = true;
+                if (r->d.klass != BH_CLASS_DISPOSABLE)
+                        dom_reap(dm, r);
+                return e;
+        }
         qrexec_start(dm, r);
         gui_start(dm, r);
         api_event(dm, "started", r->d.name);
@@ -353,10 +383,11 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
         struct spec_paths p;
         struct bh_start_spec spec;
         bool surprise = !r->stopping;
-        char name[BH_NAME_MAX + 1];
+        char name[BH_NAME_MAX + 1], netvm[BH_NAME_MAX + 1];
         int e;
 
         memcpy(name, r->d.name, sizeof(name));
+        memcpy(netvm, r->d.netvm, sizeof(netvm));
         qrexec_stop(dm, r);
         gui_stop(dm, r);
         e = spec_build(dm, r, &p, &spec);
@@ -389,6 +420,7 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
         } else {
                 dom_save(dm, r);
         }
+        net_stopped(dm, netvm);
         api_event(dm, surprise ? "died" : "stopped", name);
 }
 
@@ -493,6 +525,7 @@ int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **re
         d.label = dvm->d.label;
         snprintf(d.template_name, sizeof(d.template_name), "%s", dvm->d.name);
         snprintf(d.netvm, sizeof(d.netvm), "%s", dvm->d.netvm);
+        d.anon = dvm->d.anon;
         d.memory_mib = dvm->d.memory_mib;
         d.vcpus = dvm->d.vcpus;
         snprintf(d.backend, sizeof(d.backend), "%s", dvm->d.backend);

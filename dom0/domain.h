@@ -35,6 +35,18 @@ enum bh_label {
         BH_LABEL_BLACK,
 };
 
+/* What a domain does for the domains whose netvm it is
+ * (docs/networking.md). */
+enum bh_netmode {
+        BH_NETMODE_NONE,   /* provides no network */
+        BH_NETMODE_ROUTER, /* routes and NATs its clients, per-client firewall */
+        BH_NETMODE_TOR,    /* a Tor gateway: clients' TCP and DNS go to Tor, nothing else */
+};
+
+/* A network domain's uplink: "" (none), "host" (a veth to dom0's own
+ * network, NATed there), "netns:NAME" (a veth into /run/netns/NAME). */
+#define BH_UPLINK_MAX 48
+
 enum bh_state {
         BH_STATE_HALTED,
         BH_STATE_RUNNING,
@@ -55,6 +67,16 @@ struct bh_domain {
         /* GUI: whether the domain's windows may go fullscreen (dom0 refuses
          * it otherwise, so a domain cannot hide the frames). */
         bool allow_fullscreen;
+        /* Network (docs/networking.md): the address dom0 gave it (host
+         * order, 0: none yet), what it provides, its uplink if it is the
+         * first hop, and anon: a workstation whose only way out is a Tor
+         * gateway (generic hostname; refuses any other netvm). */
+        uint32_t ip;
+        enum bh_netmode provides_network;
+        char uplink[BH_UPLINK_MAX + 1];
+        uint32_t uplink_addr, uplink_gw, uplink_dns;
+        unsigned uplink_prefix;
+        bool anon;
         unsigned memory_mib;
         unsigned vcpus;
         char backend[16];  /* "container" or "xen" */

@@ -96,6 +96,13 @@ int bh_name_check(const char *name, char *err, size_t errlen)
         return 0;
 }
 
+/* "provides network": no, yes (a router), tor (a Tor gateway). */
+static const char *const netmode_names[] = {
+        [BH_NETMODE_NONE] = "no",
+        [BH_NETMODE_ROUTER] = "yes",
+        [BH_NETMODE_TOR] = "tor",
+};
+
 static const char *to_string(const char *const *names, size_t n, unsigned v)
 {
         return v < n ? names[v] : NULL;
@@ -155,5 +162,20 @@ int bh_state_from_string(const char *s, enum bh_state *ret)
 
         if (r == 0)
                 *ret = (enum bh_state)v;
+        return r;
+}
+
+const char *bh_netmode_to_string(enum bh_netmode m)
+{
+        return to_string(netmode_names, ELEMENTSOF(netmode_names), (unsigned)m);
+}
+
+int bh_netmode_from_string(const char *s, enum bh_netmode *ret)
+{
+        unsigned v;
+        int r = from_string(netmode_names, ELEMENTSOF(netmode_names), s, &v);
+
+        if (r == 0)
+                *ret = (enum bh_netmode)v;
         return r;
 }

@@ -22,6 +22,11 @@ dom0_bulkheadd_SOURCES = \
 	dom0/daemon_paths.c \
 	dom0/daemon_qrexec.c \
 	dom0/daemon_gui.c \
+	dom0/daemon_net.c \
+	dom0/net_link.h \
+	dom0/net_link.c \
+	dom0/net_rules.h \
+	dom0/net_rules.c \
 	dom0/xen_plan.h \
 	dom0/xen_plan.c
 if HAVE_XEN
@@ -36,6 +41,7 @@ bin_PROGRAMS += dom0/bulkhead
 dom0_bulkhead_SOURCES = \
 	dom0/cli.c \
 	dom0/cli.h \
+	dom0/cli_firewall.c \
 	dom0/cli_help.c \
 	dom0/recon_json.h \
 	dom0/recon_json.c \
@@ -46,7 +52,7 @@ dom0_bulkhead_LDADD = dom0/libexecclient.a dom0/libapi.a dom0/libregistry.a $(BH
 
 # Man pages come from the CLI's own help table (cli_help.c), so the two
 # cannot disagree.
-BH_MAN_COMMANDS = create clone remove ls start shutdown kill pause unpause prefs run template xl-config
+BH_MAN_COMMANDS = create clone remove ls start shutdown kill pause unpause prefs run template firewall xl-config
 # A static pattern: only these pages come from the CLI; the pages of the
 # other programs (man/*.1 in the source) are written by hand.
 $(BH_MAN_COMMANDS:%=man/bulkhead-%.1): man/bulkhead-%.1: dom0/bulkhead$(EXEEXT)

@@ -53,10 +53,15 @@ int bh_tags_check(const char *tags, char *why, size_t whylen);
 const char *bh_class_to_string(enum bh_class c);
 const char *bh_label_to_string(enum bh_label l);
 const char *bh_state_to_string(enum bh_state s);
+const char *bh_netmode_to_string(enum bh_netmode m);
 /* 0, or -EINVAL for an unknown word (exact, lower-case match). */
 int bh_class_from_string(const char *s, enum bh_class *ret);
 int bh_label_from_string(const char *s, enum bh_label *ret);
 int bh_state_from_string(const char *s, enum bh_state *ret);
+int bh_netmode_from_string(const char *s, enum bh_netmode *ret);
+/* An uplink: "", "host" or "netns:NAME" with NAME a domain-name-like word
+ * (a file in /run/netns); -EINVAL and why otherwise. */
+int bh_uplink_check(const char *uplink, char *why, size_t whylen);
 
 /* Zeroes d and sets the defaults: label red, memory 400 MiB, 2 vcpus,
  * backend container, halted, domid -1.  The caller sets name, class, template. */

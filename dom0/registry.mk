@@ -5,6 +5,10 @@ noinst_LIBRARIES += dom0/libregistry.a
 dom0_libregistry_a_SOURCES = \
 	dom0/kvfile.h \
 	dom0/kvfile.c \
+	dom0/net_addr.h \
+	dom0/net_addr.c \
+	dom0/firewall.h \
+	dom0/firewall.c \
 	dom0/registry.h \
 	dom0/domain_names.c \
 	dom0/registry_record.c \

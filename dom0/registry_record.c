@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kvfile.h"
+#include "net_addr.h"
 #include "registry.h"
 #include "util.h"
 
@@ -32,7 +33,16 @@ enum field {
         F_TAGS,           /* optional: records from before it have none */
         F_DEFAULT_DISPVM, /* optional, likewise */
         F_ALLOW_FULLSCREEN, /* optional, likewise; 0 when absent */
+        /* Network (optional, likewise: none, no, empty when absent). */
+        F_IP,
+        F_PROVIDES_NETWORK,
+        F_UPLINK,
+        F_UPLINK_ADDRESS,
+        F_UPLINK_GATEWAY,
+        F_UPLINK_DNS,
+        F_ANON,
         F_COUNT,
+        F_FIRST_OPTIONAL = F_TAGS,
         F_NONE = -1,
 };
 
@@ -56,7 +66,44 @@ static const char *const field_keys[F_COUNT] = {
         [F_TAGS] = "tags",
         [F_DEFAULT_DISPVM] = "default_dispvm",
         [F_ALLOW_FULLSCREEN] = "allow_fullscreen",
+        [F_IP] = "ip",
+        [F_PROVIDES_NETWORK] = "provides_network",
+        [F_UPLINK] = "uplink",
+        [F_UPLINK_ADDRESS] = "uplink_address",
+        [F_UPLINK_GATEWAY] = "uplink_gateway",
+        [F_UPLINK_DNS] = "uplink_dns",
+        [F_ANON] = "anon",
 };
+
+int bh_uplink_check(const char *uplink, char *why, size_t whylen)
+{
+        const char *ns;
+
+        if (strlen(uplink) > BH_UPLINK_MAX) {
+                snprintf(why, whylen, "uplink: longer than %d bytes", BH_UPLINK_MAX);
+                return -EINVAL;
+        }
+        if (!uplink[0] || strcmp(uplink, "host") == 0)
+                return 0;
+        if (strncmp(uplink, "netns:", 6) != 0) {
+                snprintf(why, whylen, "uplink '%s': expected host or netns:NAME", uplink);
+                return -EINVAL;
+        }
+        ns = uplink + 6;
+        /* A file name in /run/netns: no slash, no leading dot. */
+        if (!ns[0] || ns[0] == '.' || strlen(ns) > BH_NAME_MAX) {
+                snprintf(why, whylen, "uplink '%s': NAME is 1..%d characters, not starting with '.'",
+                         uplink, BH_NAME_MAX);
+                return -EINVAL;
+        }
+        for (const char *p = ns; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.')) {
+                        snprintf(why, whylen, "uplink '%s': NAME is [A-Za-z0-9_.-]", uplink);
+                        return -EINVAL;
+                }
+        return 0;
+}
 
 /* Checks a tags list: comma-separated names, at most BH_TAGS_COUNT_MAX. */
 int bh_tags_check(const char *tags, char *why, size_t whylen)
@@ -143,6 +190,7 @@ static int validate(const struct bh_domain *d, int *bad, char *err, size_t errle
             !str_terminated(d->netvm, sizeof(d->netvm)) ||
             !str_terminated(d->tags, sizeof(d->tags)) ||
             !str_terminated(d->default_dispvm, sizeof(d->default_dispvm)) ||
+            !str_terminated(d->uplink, sizeof(d->uplink)) ||
             !str_terminated(d->backend, sizeof(d->backend)))
                 return fail(err, errlen, bad, F_NONE, "a string field is not terminated");
         if (bh_name_check(d->name, why, sizeof(why)) < 0)
@@ -175,6 +223,25 @@ static int validate(const struct bh_domain *d, int *bad, char *err, size_t errle
                 if (strcmp(d->netvm, d->name) == 0)
                         return fail(err, errlen, bad, F_NETVM, "netvm= names the domain itself");
         }
+
+        if (d->ip && !bh_net_pool_contains(d->ip))
+                return fail(err, errlen, bad, F_IP, "ip= is outside the pool 10.137.0.0/16");
+        if (!bh_netmode_to_string(d->provides_network))
+                return fail(err, errlen, bad, F_PROVIDES_NETWORK, "provides_network %d unknown",
+                            (int)d->provides_network);
+        if (bh_uplink_check(d->uplink, why, sizeof(why)) < 0)
+                return fail(err, errlen, bad, F_UPLINK, "%s", why);
+        if (d->uplink[0] && d->provides_network == BH_NETMODE_NONE)
+                return fail(err, errlen, bad, F_UPLINK,
+                            "uplink= needs provides_network=yes or tor");
+        if (d->uplink[0] && d->netvm[0])
+                return fail(err, errlen, bad, F_UPLINK,
+                            "uplink= and netvm= exclude each other: a domain has one way out");
+        if (d->uplink_prefix > 32 || (d->uplink_addr && d->uplink_prefix == 0))
+                return fail(err, errlen, bad, F_UPLINK_ADDRESS, "uplink_address: prefix 1..32");
+        if (d->anon && d->provides_network != BH_NETMODE_NONE)
+                return fail(err, errlen, bad, F_ANON,
+                            "anon=1 is for workstations; a network domain cannot be one");
 
         if (bh_tags_check(d->tags, why, sizeof(why)) < 0)
                 return fail(err, errlen, bad, F_TAGS, "%s", why);
@@ -318,10 +385,36 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                                                    BH_REGISTRY_VERSION);
                         break;
                 case F_ALLOW_FULLSCREEN:
+                case F_ANON:
                         if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
                                 return bh_kv_error(err, errlen, filename, kv.line,
-                                                   "allow_fullscreen must be 0 or 1");
-                        d.allow_fullscreen = value[0] == '1';
+                                                   "%s must be 0 or 1", key);
+                        *(f == F_ANON ? &d.anon : &d.allow_fullscreen) = value[0] == '1';
+                        break;
+                case F_IP:
+                case F_UPLINK_GATEWAY:
+                case F_UPLINK_DNS: {
+                        uint32_t *dst = f == F_IP ? &d.ip : f == F_UPLINK_GATEWAY ? &d.uplink_gw
+                                                                                  : &d.uplink_dns;
+                        if (value[0] && bh_ip_parse(value, dst) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "%s=%s is not an IPv4 address (A.B.C.D)", key, value);
+                        break;
+                }
+                case F_UPLINK_ADDRESS:
+                        if (value[0] && bh_cidr_parse(value, &d.uplink_addr, &d.uplink_prefix) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "uplink_address=%s: expected A.B.C.D/N", value);
+                        break;
+                case F_PROVIDES_NETWORK:
+                        if (bh_netmode_from_string(value, &d.provides_network) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "provides_network '%s' unknown (no, yes, tor)", value);
+                        break;
+                case F_UPLINK:
+                        if (set_name(d.uplink, sizeof(d.uplink), value) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "uplink= is longer than %d bytes", BH_UPLINK_MAX);
                         break;
                 case F_TAGS:
                         if (set_name(d.tags, sizeof(d.tags), value) < 0)
@@ -408,7 +501,7 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                 return r;
 
         for (int i = 0; i < F_COUNT; i++)
-                if (!seen[i] && i != F_TAGS && i != F_DEFAULT_DISPVM && i != F_ALLOW_FULLSCREEN)
+                if (!seen[i] && i < F_FIRST_OPTIONAL)
                         return bh_kv_error(err, errlen, filename, kv.line,
                                            "missing key '%s' (truncated file?)", field_keys[i]);
 
@@ -426,11 +519,16 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
 int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *ret_len,
                      char *err, size_t errlen)
 {
+        char ip[BH_IP_STR_MAX], gw[BH_IP_STR_MAX], dns[BH_IP_STR_MAX];
+        char uplink_address[BH_IP_STR_MAX + 4] = "";
         int r, n;
 
         r = validate(d, NULL, err, errlen);
         if (r < 0)
                 return r;
+        if (d->uplink_addr)
+                snprintf(uplink_address, sizeof(uplink_address), "%s/%u",
+                         bh_ip_format(d->uplink_addr, ip), d->uplink_prefix);
         n = snprintf(buf, size,
                      "# bulkhead domain record (docs/registry.md); bulkheadd rewrites it\n"
                      "version=%d\n"
@@ -444,6 +542,13 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "tags=%s\n"
                      "default_dispvm=%s\n"
                      "allow_fullscreen=%d\n"
+                     "ip=%s\n"
+                     "provides_network=%s\n"
+                     "uplink=%s\n"
+                     "uplink_address=%s\n"
+                     "uplink_gateway=%s\n"
+                     "uplink_dns=%s\n"
+                     "anon=%d\n"
                      "memory_mib=%u\n"
                      "vcpus=%u\n"
                      "backend=%s\n"
@@ -456,7 +561,11 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "domid=%d\n",
                      BH_REGISTRY_VERSION, d->name, bh_class_to_string(d->klass),
                      bh_label_to_string(d->label), d->template_name, d->netvm, d->tags,
-                     d->default_dispvm, d->allow_fullscreen ? 1 : 0, d->memory_mib,
+                     d->default_dispvm, d->allow_fullscreen ? 1 : 0,
+                     d->ip ? bh_ip_format(d->ip, ip) : "", bh_netmode_to_string(d->provides_network),
+                     d->uplink, uplink_address, d->uplink_gw ? bh_ip_format(d->uplink_gw, gw) : "",
+                     d->uplink_dns ? bh_ip_format(d->uplink_dns, dns) : "", d->anon ? 1 : 0,
+                     d->memory_mib,
                      d->vcpus, d->backend, d->preload, d->created, bh_state_to_string(d->state),
                      d->started, (int)d->pid, d->pid_starttime, d->domid);
         if (n < 0)

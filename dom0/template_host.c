@@ -80,7 +80,9 @@ static const struct {
           "services:  files\n"
           "ethers:    files\n"
           "rpc:       files\n" },
-        { "etc/resolv.conf", 0644, "# no network unless the domain has a netvm\n" },
+        /* dom0's fixed DNS address: the netvm chain forwards it to the
+         * real resolver, or to Tor (docs/networking.md). */
+        { "etc/resolv.conf", 0644, "nameserver 10.139.1.1\n" },
         { "etc/os-release", 0644,
           "PRETTY_NAME=\"Bulkhead host template (the host's /usr, read-only)\"\n"
           "NAME=\"Bulkhead host template\"\n"

@@ -48,6 +48,14 @@ static void assert_same_domain(const struct bh_domain *a, const struct bh_domain
         assert_int_equal(a->vcpus, b->vcpus);
         assert_string_equal(a->backend, b->backend);
         assert_int_equal(a->preload, b->preload);
+        assert_int_equal(a->ip, b->ip);
+        assert_int_equal(a->provides_network, b->provides_network);
+        assert_string_equal(a->uplink, b->uplink);
+        assert_int_equal(a->uplink_addr, b->uplink_addr);
+        assert_int_equal(a->uplink_prefix, b->uplink_prefix);
+        assert_int_equal(a->uplink_gw, b->uplink_gw);
+        assert_int_equal(a->uplink_dns, b->uplink_dns);
+        assert_int_equal(a->anon, b->anon);
         assert_true(a->created == b->created);
         assert_int_equal(a->state, b->state);
         assert_true(a->started == b->started);
@@ -394,6 +402,49 @@ static void test_parse_refuses_inconsistent_records(void **state)
         refuse(text, "a halted domain has");
 }
 
+static void test_network_fields_round_trip_and_refusals(void **state)
+{
+        char text[BH_REGISTRY_MAX_FILE * 2];
+        struct bh_domain d;
+
+        (void)state;
+        sample(&d);
+        d.ip = 0x0a890005; /* 10.137.0.5 */
+        d.anon = true;
+        round_trip(&d);
+        sample(&d);
+        d.netvm[0] = '\0';
+        d.ip = 0x0a890002;
+        d.provides_network = BH_NETMODE_ROUTER;
+        snprintf(d.uplink, sizeof(d.uplink), "netns:test-inet.1");
+        d.uplink_addr = 0xc0000202; /* 192.0.2.2/24 via .1, DNS .53 */
+        d.uplink_prefix = 24;
+        d.uplink_gw = 0xc0000201;
+        d.uplink_dns = 0xc0000235;
+        round_trip(&d);
+        d.provides_network = BH_NETMODE_TOR;
+        snprintf(d.uplink, sizeof(d.uplink), "host");
+        round_trip(&d);
+
+        sample_with("ip", "ip=192.0.2.1", text, sizeof(text));
+        refuse(text, "outside the pool");
+        sample_with("ip", "ip=10.137.0.256", text, sizeof(text));
+        refuse(text, "is not an IPv4 address");
+        sample_with("provides_network", "provides_network=maybe", text, sizeof(text));
+        refuse(text, "provides_network 'maybe' unknown");
+        /* sample() has a netvm: an uplink too would be two ways out. */
+        sample_with("uplink", "uplink=host", text, sizeof(text));
+        refuse(text, "needs provides_network");
+        sample_with("uplink", "uplink=netns:a/b", text, sizeof(text));
+        refuse(text, "NAME is [A-Za-z0-9_.-]");
+        sample_with("uplink", "uplink=eth0", text, sizeof(text));
+        refuse(text, "expected host or netns:NAME");
+        sample_with("uplink_address", "uplink_address=192.0.2.2/33", text, sizeof(text));
+        refuse(text, "expected A.B.C.D/N");
+        sample_with("anon", "anon=yes", text, sizeof(text));
+        refuse(text, "anon must be 0 or 1");
+}
+
 static void test_parse_refuses_control_characters_and_oversize(void **state)
 {
         char text[BH_REGISTRY_MAX_FILE * 2];
@@ -550,6 +601,7 @@ int main(void)
                 cmocka_unit_test(test_parse_refuses_out_of_range_numbers),
                 cmocka_unit_test(test_parse_refuses_bad_words_and_names),
                 cmocka_unit_test(test_parse_refuses_inconsistent_records),
+                cmocka_unit_test(test_network_fields_round_trip_and_refusals),
                 cmocka_unit_test(test_parse_refuses_control_characters_and_oversize),
                 cmocka_unit_test(test_parse_refuses_every_truncation),
                 cmocka_unit_test(test_format_refuses_invalid_records_and_small_buffers),

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Network domains on the container backend (docs/networking.md): a chain
+# net -> firewall -> app domains, from a real bulkheadd and real namespaces,
+# checked from outside as a user would.  The "internet" is a network
+# namespace this test makes, holding documentation addresses only
+# (192.0.2.0/24 for the uplink, 203.0.113.0/24 for test hosts); no packet
+# can leave it.  Speaks TAP; needs root.
+set -uo pipefail
+
+build=${BUILD_DIR:-$PWD}
+bulkhead="$build/dom0/bulkhead"
+bulkheadd="$build/dom0/bulkheadd"
+agents="$build/agent"
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "1..0 # SKIP needs root"
+        exit 0
+fi
+for t in nft python3 curl ip; do
+        command -v "$t" >/dev/null || { echo "1..0 # SKIP $t is not installed"; exit 0; }
+done
+
+work=$(mktemp -d /tmp/bh-net.XXXXXX)
+export BULKHEAD_STATE_DIR="$work/state" BULKHEAD_RUNTIME_DIR="$work/run"
+inet=bhnc-inet-$$
+log="$work/bulkheadd.log"
+daemon_pid=
+servers=()
+
+cleanup() {
+        for d in $("$bulkhead" ls 2>/dev/null | awk 'NR > 1 && $3 != "halted" {print $1}'); do
+                "$bulkhead" kill "$d" 2>/dev/null
+        done
+        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+        for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
+        ip netns del "$inet" 2>/dev/null
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The test internet: a namespace with the test hosts on its loopback.  A
+# TCP server on 203.0.113.10 ports 80 and 8080 answers with the address it
+# saw; a UDP "DNS" server on 203.0.113.53:53 answers every datagram with
+# the address it came from.
+ip netns add "$inet" || { echo "Bail out! cannot make a network namespace"; exit 1; }
+ip -n "$inet" link set lo up
+ip -n "$inet" addr add 203.0.113.10/32 dev lo
+ip -n "$inet" addr add 203.0.113.53/32 dev lo
+cat >"$work/servers.py" <<'PYEOF'
+import socket, sys, threading
+def tcp(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("203.0.113.10", port)); s.listen(16)
+    while True:
+        c, a = s.accept()
+        try:
+            c.settimeout(5); c.recv(4096)
+            body = ("seen %s\n" % a[0]).encode()
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        except OSError:
+            pass
+        c.close()
+def udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("203.0.113.53", 53))
+    while True:
+        d, a = s.recvfrom(512); s.sendto(("dns-seen %s" % a[0]).encode(), a)
+for p in (80, 8080):
+    threading.Thread(target=tcp, args=(p,), daemon=True).start()
+udp()
+PYEOF
+ip netns exec "$inet" python3 "$work/servers.py" 2>"$work/servers.log" &
+servers+=($!)
+
+"$bulkheadd" --no-gui --agent-dir "$agents" >>"$log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 200); do "$bulkhead" ls >/dev/null 2>&1 && break; sleep 0.02; done
+
+echo "1..24"
+bh() { "$bulkhead" "$@"; }
+# get DOMAIN PORT: what the test web server saw, through DOMAIN's network
+get() { bh run "$1" curl -sS -m 3 "http://203.0.113.10:$2/" 2>/dev/null; }
+reaches() { [ "$(get "$1" "$2")" = "seen $3" ]; }
+blocked() { [ -z "$(get "$1" "$2")" ]; }
+ip_of() { bh prefs "$1" ip; }
+
+bh template build host >/dev/null
+bh create ncnet --template host --provides-network yes >/dev/null &&
+        bh prefs ncnet uplink "netns:$inet" && bh prefs ncnet uplink-address 192.0.2.2/24 &&
+        bh prefs ncnet uplink-gateway 192.0.2.1 && bh prefs ncnet uplink-dns 203.0.113.53
+check "a network domain with its uplink in the test's namespace" [ "$(bh prefs ncnet provides-network)" = yes ]
+check "a firewall domain behind it" bh create ncfw --template host --provides-network yes --netvm ncnet
+check "two app domains behind that" sh -c "'$bulkhead' create ncapp --template host --netvm ncfw && '$bulkhead' create ncapp2 --template host --netvm ncfw"
+a1=$(ip_of ncapp) a2=$(ip_of ncapp2) fw=$(ip_of ncfw) net=$(ip_of ncnet)
+check "each has its own address from 10.137.0.0/16 ($net $fw $a1 $a2)" \
+        sh -c "printf '%s\n' $net $fw $a1 $a2 | grep -c '^10\.137\.' | grep -qx 4 && [ \$(printf '%s\n' $net $fw $a1 $a2 | sort -u | wc -l) = 4 ]"
+check "starting an app domain starts its netvm chain" \
+        sh -c "'$bulkhead' start ncapp && '$bulkhead' ls ncfw | grep -q running && '$bulkhead' ls ncnet | grep -q running"
+addrs=$(bh run ncapp ip -4 -o addr show dev eth0)
+check "the app domain has the address dom0 gave it, on eth0" grep -q " $a1/32 " <<<"$addrs"
+routes=$(bh run ncapp ip route)
+check "its default route is its netvm" grep -q "^default via $fw dev eth0" <<<"$routes"
+check "it reaches a test host; the host sees the first hop's uplink address (NAT at each hop)" reaches ncapp 80 192.0.2.2
+check "DNS to 10.139.1.1 reaches the uplink's DNS server, NATed" \
+        sh -c "'$bulkhead' run ncapp python3 -c 'import socket; s=socket.socket(2,2); s.settimeout(3); s.sendto(b\"q\",(\"10.139.1.1\",53)); print(s.recv(99).decode())' | grep -qx 'dns-seen 192.0.2.2'"
+check "the domain cannot change its own address (no CAP_NET_ADMIN)" \
+        sh -c "! '$bulkhead' run ncapp ip addr add 10.137.9.9/32 dev eth0 2>/dev/null"
+check "nor its routes" sh -c "! '$bulkhead' run ncapp ip route replace default dev eth0 2>/dev/null"
+
+# Clients of one netvm cannot reach each other.
+bh start ncapp2 >/dev/null
+bh run ncapp2 sh -c "exec python3 -m http.server -b $a2 8000 >/dev/null 2>&1" >/dev/null 2>&1 &
+srv=$!
+sleep 1
+check "a second client works" reaches ncapp2 80 192.0.2.2
+check "one client cannot reach another through their netvm" \
+        sh -c "! '$bulkhead' run ncapp curl -sS -m 2 -o /dev/null http://$a2:8000/ 2>/dev/null"
+kill $srv 2>/dev/null
+
+# The firewall, enforced in the netvm.
+bh firewall ncapp add drop dst=203.0.113.10 proto=tcp port=80 >/dev/null
+check "firewall: a drop rule blocks that port" blocked ncapp 80
+check "... and only that port" reaches ncapp 8080 192.0.2.2
+check "... and only for that domain" reaches ncapp2 80 192.0.2.2
+bh firewall ncapp del 1 >/dev/null
+check "firewall: deleting the rule opens it again" reaches ncapp 80 192.0.2.2
+bh firewall ncapp default drop >/dev/null
+bh firewall ncapp add accept dst=203.0.113.0/24 proto=tcp port=80 >/dev/null
+check "firewall: default drop with one accept rule" sh -c "$(declare -f bh get reaches blocked); bulkhead='$bulkhead'; reaches ncapp 80 192.0.2.2 && blocked ncapp 8080"
+check "firewall --json lists the rules" sh -c "'$bulkhead' firewall ncapp --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"default\"]==\"drop\" and d[\"rules\"][0][\"port\"]==\"80\"'"
+check "firewall: a bad rule is refused with the reason" \
+        sh -c "'$bulkhead' firewall ncapp add accept port=80 2>&1 | grep -q 'port= needs proto=tcp or proto=udp'"
+bh firewall ncapp default accept >/dev/null
+bh firewall ncapp del 1 >/dev/null
+
+# Re-plumbing: a new netvm while running, a restarted netvm.
+bh prefs ncapp netvm ncnet
+routes=$(bh run ncapp ip route)
+check "netvm changed while running: re-plumbed to the new one" grep -q "^default via $net dev eth0" <<<"$routes"
+bh prefs ncapp netvm ncfw
+bh kill ncfw
+bh start ncfw
+check "a restarted netvm takes its running clients back" reaches ncapp 80 192.0.2.2
+
+# Refusals.
+check "netvm must provide network" sh -c "! '$bulkhead' prefs ncapp netvm ncapp2 2>/dev/null"
+bh create ncloop --template host --provides-network yes --netvm ncfw >/dev/null
+check "a netvm chain cannot loop" sh -c "'$bulkhead' prefs ncfw netvm ncloop 2>&1 | grep -q 'leads back'"
+
+[ $failed -eq 0 ] || { echo "# bulkheadd log:"; tail -20 "$log" | sed 's/^/# /'; }
+exit 0
