@@ -188,8 +188,12 @@ static int cmd_create(int argc, char **argv)
         }
         if (optind + 1 != argc)
                 return cli_usage_error("create", "give exactly one domain name");
-        if (anon)
-                return create_anon(argv[optind], template, gw_template, netvm, fields + 1, nf);
+        if (anon) {
+                r = create_anon(argv[optind], template, gw_template, netvm, fields + 1, nf);
+                for (size_t i = 0; i < nf; i++)
+                        free(fields[1 + i]);
+                return r;
+        }
         fields[0] = argv[optind];
         fields[1 + nf] = NULL;
         r = simple("create", fields);

@@ -33,7 +33,10 @@ log="$work/bulkheadd.log"
 daemon_pid=
 servers=()
 
+main_pid=$BASHPID
 cleanup() {
+        # Only the test itself cleans up, never a background subshell of it.
+        [ "$BASHPID" = "$main_pid" ] || return 0
         for d in $("$bulkhead" ls 2>/dev/null | awk 'NR > 1 && $3 != "halted" {print $1}'); do
                 "$bulkhead" kill "$d" 2>/dev/null
         done
