@@ -590,6 +590,22 @@ static int cmd_xl_config(int argc, char **argv)
         return bh_xen_plan_print_xl(&p, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+/* "KEY=PATH" with a relative PATH made absolute from our cwd, for
+ * bulkheadd, which runs elsewhere.  malloc'd; NULL (said) on failure. */
+static char *absolute_field(const char *key, const char *path)
+{
+        _cleanup_free_ char *cwd = path[0] == '/' ? NULL : get_current_dir_name();
+        char *s;
+
+        if (path[0] != '/' && !cwd) {
+                fprintf(stderr, "bulkhead: current directory: %s\n", strerror(errno));
+                return NULL;
+        }
+        if (asprintf(&s, "%s=%s%s%s", key, cwd ? cwd : "", cwd ? "/" : "", path) < 0)
+                return NULL;
+        return s;
+}
+
 static int cmd_template(int argc, char **argv)
 {
         _cleanup_free_ struct bh_domain *ds = NULL;
@@ -615,18 +631,34 @@ static int cmd_template(int argc, char **argv)
                 return simple("remove", argv + 2);
         }
         if (strcmp(argv[1], "build") == 0) {
-                const char *kind = "host";
-                char *args[2] = { NULL, NULL };
+                const char *kind = "host", *customize = NULL;
+                _cleanup_free_ char *script = NULL;
+                char *args[3] = { NULL, NULL, NULL }, *pos[2] = { NULL, NULL };
                 for (int i = 2; i < argc; i++) {
                         if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
                                 kind = argv[++i];
-                        else if (argv[i][0] != '-' && !args[0])
-                                args[0] = argv[i];
+                        else if (strcmp(argv[i], "--customize") == 0 && i + 1 < argc)
+                                customize = argv[++i];
+                        else if (argv[i][0] != '-' && !pos[1])
+                                pos[pos[0] ? 1 : 0] = argv[i];
                         else
                                 return usage_error("template", "unknown argument");
                 }
+                /* build NAME, or build KIND NAME */
+                if (pos[1])
+                        kind = pos[0];
+                args[0] = pos[1] ? pos[1] : pos[0];
                 if (!args[0])
                         return usage_error("template", "give the template's name");
+                if (customize && strcmp(kind, "host") != 0)
+                        return usage_error("template", "--customize goes with kind host");
+                if (customize) {
+                        /* bulkheadd runs it, from its own directory. */
+                        script = absolute_field("customize", customize);
+                        if (!script)
+                                return EXIT_FAIL;
+                        args[1] = script;
+                }
                 if (strcmp(kind, "host") == 0)
                         return simple("template-host", args);
                 if (strcmp(kind, "debian") == 0)
