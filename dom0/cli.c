@@ -380,13 +380,15 @@ static int call_on(int fd, struct bh_api_msg *m, const char *verb, const char *a
 }
 
 /*
- * templates/KIND/build makes the root, with its progress on this terminal,
- * into a staging directory bulkheadd hands out; bulkheadd makes it current.
+ * templates/debian/build makes the root from the recipe templates/KIND
+ * (debian, whonix-gateway, ...), with its progress on this terminal, into a
+ * staging directory bulkheadd hands out; bulkheadd makes it current.
  */
 static int build_image_template(const char *name, const char *kind)
 {
         const char *tdir = getenv("BULKHEAD_TEMPLATES_DIR"), *adir = getenv("BULKHEAD_AGENT_DIR");
         _cleanup_free_ char *script = NULL, *agents = NULL, *version = NULL, *stage = NULL;
+        _cleanup_free_ char *recipe = NULL, *packages = NULL;
         _cleanup_close_ int fd = bh_api_connect();
         struct bh_api_msg *m;
         pid_t pid;
@@ -398,9 +400,17 @@ static int build_image_template(const char *name, const char *kind)
                 fprintf(stderr, "bulkhead: a %s template is named '%s'\n", kind, kind);
                 return EXIT_USAGE;
         }
-        if (asprintf(&script, "%s/%s/build", tdir ? tdir : BH_TEMPLATES_DIR, kind) < 0 ||
+        if (!tdir)
+                tdir = BH_TEMPLATES_DIR;
+        if (asprintf(&script, "%s/debian/build", tdir) < 0 || asprintf(&recipe, "%s/%s", tdir, kind) < 0 ||
+            asprintf(&packages, "%s/packages", recipe) < 0 ||
             !(agents = strdup(adir ? adir : BH_PKGLIBEXECDIR)))
                 return EXIT_FAIL;
+        if (access(packages, R_OK) < 0) {
+                fprintf(stderr, "bulkhead: no template recipe %s (%s: %s)\n", kind, packages,
+                        strerror(errno));
+                return EXIT_USAGE;
+        }
         /* The script wants the directory that holds agent/. */
         if (strrchr(agents, '/'))
                 *strrchr(agents, '/') = '\0';
@@ -427,7 +437,8 @@ static int build_image_template(const char *name, const char *kind)
                 return EXIT_FAIL;
         }
         if (pid == 0) {
-                execl(script, script, "--build-dir", agents, "--out", stage, (char *)NULL);
+                execl(script, script, "--recipe", recipe, "--build-dir", agents, "--out", stage,
+                      (char *)NULL);
                 fprintf(stderr, "bulkhead: cannot run %s: %s\n", script, strerror(errno));
                 _exit(127);
         }
@@ -661,10 +672,8 @@ static int cmd_template(int argc, char **argv)
                 }
                 if (strcmp(kind, "host") == 0)
                         return simple("template-host", args);
-                if (strcmp(kind, "debian") == 0)
-                        return build_image_template(args[0], kind);
-                fprintf(stderr, "bulkhead: unknown template kind '%s' (host, debian)\n", kind);
-                return EXIT_USAGE;
+                /* Any other kind is a recipe: templates/KIND. */
+                return build_image_template(args[0], kind);
         }
         if (strcmp(argv[1], "install") == 0) {
                 const char *name = NULL, *kernel = NULL, *ramdisk = NULL;
