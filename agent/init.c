@@ -3,7 +3,9 @@
  * bulkhead-init: PID 1 of a container domain.
  *
  *   bulkhead-init            keeps the agent (BH_AGENT_DIR/bulkhead-agent)
- *                            running and reaps every orphan, until SIGTERM
+ *                            running, then runs the template's boot scripts
+ *                            (/etc/bulkhead/start.d, init_start.c), and
+ *                            reaps every orphan, until SIGTERM
  *   bulkhead-init -- CMD...  runs CMD as the domain's only job and exits
  *                            with its status (tests, benchmarks, one-shot
  *                            disposables)
@@ -12,8 +14,8 @@
  * SIGTERM to every process, waits up to STOP_TIMEOUT_MS for them to go,
  * SIGKILLs the rest and exits: 0 in agent mode, the job's status in job mode.
  * Outside a pid namespace (pid != 1) it acts as a child subreaper and only
- * ever signals its own children's process groups, so running it by hand is
- * safe.
+ * ever signals its own children (those it adopted too) and their process
+ * groups, so running it by hand is safe.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "init_start.h"
 #include "util.h"
 
 /* The agents init keeps running: the exec and qrexec agent always, the GUI
@@ -64,6 +67,7 @@ static struct {
         bool pid1;
         char **job;        /* job mode: the command */
         pid_t job_pid;
+        pid_t start_pid;   /* agent mode: the process running start.d */
         int job_status;    /* exit code, or 128 + signal */
         bool job_done;
         bool stopping, killed;
@@ -154,6 +158,25 @@ static void agent_died(struct agent *a, int status)
         a->backoff = a->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : a->backoff * 2;
 }
 
+/* Outside a pid namespace, the orphans we adopted as a subreaper (a boot
+ * script's daemon that left its session) are our children too, but in no
+ * process group we know: signal each child by pid. */
+static void signal_children(int sig)
+{
+        char path[64];
+        FILE *f;
+        int pid;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+        f = fopen(path, "re");
+        if (!f)
+                return; /* kernel without CONFIG_PROC_CHILDREN */
+        while (fscanf(f, "%d", &pid) == 1)
+                if (pid > 1)
+                        kill(pid, sig);
+        fclose(f);
+}
+
 static void signal_all(int sig)
 {
         if (st.pid1) {
@@ -163,9 +186,12 @@ static void signal_all(int sig)
         }
         if (st.job_pid > 0 && !st.job_done)
                 kill(-st.job_pid, sig);
+        if (st.start_pid > 0)
+                kill(-st.start_pid, sig);
         for (size_t i = 0; i < N_AGENTS; i++)
                 if (agents[i].pid > 0)
                         kill(-agents[i].pid, sig);
+        signal_children(sig);
 }
 
 static void begin_stop(void)
@@ -192,7 +218,9 @@ static bool reap(void)
                         return errno == ECHILD;
                 if (pid == 0)
                         return false;
-                if (pid == st.job_pid && !st.job_done) {
+                if (pid == st.start_pid) {
+                        st.start_pid = 0; /* it logged each script itself */
+                } else if (pid == st.job_pid && !st.job_done) {
                         st.job_done = true;
                         st.job_status = WIFEXITED(status) ? WEXITSTATUS(status)
                                                           : 128 + WTERMSIG(status);
@@ -262,6 +290,13 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < N_AGENTS; i++)
                         if (agents[i].wanted)
                                 agent_start(&agents[i]);
+                /* After the agents, so that dom0 reaches the domain however
+                 * long the scripts take. */
+                st.start_pid = bh_init_start_scripts(BH_START_DIR, BH_START_SCRIPT_TIMEOUT_MS);
+                if (st.start_pid < 0) {
+                        bh_log_errno(st.start_pid, "start: %s", BH_START_DIR);
+                        st.start_pid = 0;
+                }
         }
 
         for (;;) {

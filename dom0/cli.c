@@ -465,13 +465,15 @@ static int call_on(int fd, struct bh_api_msg *m, const char *verb, const char *a
 }
 
 /*
- * templates/KIND/build makes the root, with its progress on this terminal,
- * into a staging directory bulkheadd hands out; bulkheadd makes it current.
+ * templates/debian/build makes the root from the recipe templates/KIND
+ * (debian, whonix-gateway, ...), with its progress on this terminal, into a
+ * staging directory bulkheadd hands out; bulkheadd makes it current.
  */
 static int build_image_template(const char *name, const char *kind)
 {
         const char *tdir = getenv("BULKHEAD_TEMPLATES_DIR"), *adir = getenv("BULKHEAD_AGENT_DIR");
         _cleanup_free_ char *script = NULL, *agents = NULL, *version = NULL, *stage = NULL;
+        _cleanup_free_ char *recipe = NULL, *packages = NULL;
         _cleanup_close_ int fd = bh_api_connect();
         struct bh_api_msg *m;
         pid_t pid;
@@ -483,9 +485,17 @@ static int build_image_template(const char *name, const char *kind)
                 fprintf(stderr, "bulkhead: a %s template is named '%s'\n", kind, kind);
                 return EXIT_USAGE;
         }
-        if (asprintf(&script, "%s/%s/build", tdir ? tdir : BH_TEMPLATES_DIR, kind) < 0 ||
+        if (!tdir)
+                tdir = BH_TEMPLATES_DIR;
+        if (asprintf(&script, "%s/debian/build", tdir) < 0 || asprintf(&recipe, "%s/%s", tdir, kind) < 0 ||
+            asprintf(&packages, "%s/packages", recipe) < 0 ||
             !(agents = strdup(adir ? adir : BH_PKGLIBEXECDIR)))
                 return EXIT_FAIL;
+        if (access(packages, R_OK) < 0) {
+                fprintf(stderr, "bulkhead: no template recipe %s (%s: %s)\n", kind, packages,
+                        strerror(errno));
+                return EXIT_USAGE;
+        }
         /* The script wants the directory that holds agent/. */
         if (strrchr(agents, '/'))
                 *strrchr(agents, '/') = '\0';
@@ -512,7 +522,8 @@ static int build_image_template(const char *name, const char *kind)
                 return EXIT_FAIL;
         }
         if (pid == 0) {
-                execl(script, script, "--build-dir", agents, "--out", stage, (char *)NULL);
+                execl(script, script, "--recipe", recipe, "--build-dir", agents, "--out", stage,
+                      (char *)NULL);
                 fprintf(stderr, "bulkhead: cannot run %s: %s\n", script, strerror(errno));
                 _exit(127);
         }
@@ -675,6 +686,22 @@ static int cmd_xl_config(int argc, char **argv)
         return bh_xen_plan_print_xl(&p, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+/* "KEY=PATH" with a relative PATH made absolute from our cwd, for
+ * bulkheadd, which runs elsewhere.  malloc'd; NULL (said) on failure. */
+static char *absolute_field(const char *key, const char *path)
+{
+        _cleanup_free_ char *cwd = path[0] == '/' ? NULL : get_current_dir_name();
+        char *s;
+
+        if (path[0] != '/' && !cwd) {
+                fprintf(stderr, "bulkhead: current directory: %s\n", strerror(errno));
+                return NULL;
+        }
+        if (asprintf(&s, "%s=%s%s%s", key, cwd ? cwd : "", cwd ? "/" : "", path) < 0)
+                return NULL;
+        return s;
+}
+
 static int cmd_template(int argc, char **argv)
 {
         _cleanup_free_ struct bh_domain *ds = NULL;
@@ -700,24 +727,38 @@ static int cmd_template(int argc, char **argv)
                 return simple("remove", argv + 2);
         }
         if (strcmp(argv[1], "build") == 0) {
-                const char *kind = "host";
-                char *args[2] = { NULL, NULL };
+                const char *kind = "host", *customize = NULL;
+                _cleanup_free_ char *script = NULL;
+                char *args[3] = { NULL, NULL, NULL }, *pos[2] = { NULL, NULL };
                 for (int i = 2; i < argc; i++) {
                         if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
                                 kind = argv[++i];
-                        else if (argv[i][0] != '-' && !args[0])
-                                args[0] = argv[i];
+                        else if (strcmp(argv[i], "--customize") == 0 && i + 1 < argc)
+                                customize = argv[++i];
+                        else if (argv[i][0] != '-' && !pos[1])
+                                pos[pos[0] ? 1 : 0] = argv[i];
                         else
                                 return cli_usage_error("template", "unknown argument");
                 }
+                /* build NAME, or build KIND NAME */
+                if (pos[1])
+                        kind = pos[0];
+                args[0] = pos[1] ? pos[1] : pos[0];
                 if (!args[0])
                         return cli_usage_error("template", "give the template's name");
+                if (customize && strcmp(kind, "host") != 0)
+                        return cli_usage_error("template", "--customize goes with kind host");
+                if (customize) {
+                        /* bulkheadd runs it, from its own directory. */
+                        script = absolute_field("customize", customize);
+                        if (!script)
+                                return EXIT_FAIL;
+                        args[1] = script;
+                }
                 if (strcmp(kind, "host") == 0)
                         return simple("template-host", args);
-                if (strcmp(kind, "debian") == 0)
-                        return build_image_template(args[0], kind);
-                fprintf(stderr, "bulkhead: unknown template kind '%s' (host, debian)\n", kind);
-                return EXIT_USAGE;
+                /* Any other kind is a recipe: templates/KIND. */
+                return build_image_template(args[0], kind);
         }
         if (strcmp(argv[1], "install") == 0) {
                 const char *name = NULL, *kernel = NULL, *ramdisk = NULL;

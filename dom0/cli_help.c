@@ -53,14 +53,20 @@ const struct cli_doc cli_docs[] = {
           "argument) runs instead of a command, as a call from dom0 "
           "(docs/qrexec-protocol.md)." },
         { "template",
-          "list | build NAME [--kind host|debian] | install NAME --kernel FILE --ramdisk FILE | "
-          "remove NAME",
+          "list | build [KIND] NAME [--kind KIND] [--customize SCRIPT] | "
+          "install NAME --kernel FILE --ramdisk FILE | remove NAME",
           "manage templates",
           "build makes a template: kind host (the default) uses this machine's /usr "
-          "read-only with a minimal /etc and is ready at once; kind debian builds a "
-          "Debian 12 root with mmdebstrap (templates/debian). install makes a new version "
-          "of template NAME from a Xen kernel and an initramfs that holds the domain's "
-          "whole root (the Xen backend boots them; docs/xen-backend.md)." },
+          "read-only with a minimal /etc and is ready at once; any other kind is a recipe "
+          "in templates/KIND (debian, whonix-gateway, whonix-workstation) that builds a "
+          "Debian 12 root with mmdebstrap, and the template is named after it. The kind "
+          "may come before NAME instead of with --kind. With --customize, a host template "
+          "gets a new version on which bulkheadd first runs SCRIPT with the new root "
+          "directory as its only argument (at most 60 s; a recipe's customize, e.g. "
+          "templates/whonix-gateway/customize); if SCRIPT fails, the current version "
+          "stays. install makes a new version of template NAME from a Xen kernel and an "
+          "initramfs that holds the domain's whole root (the Xen backend boots them; "
+          "docs/xen-backend.md)." },
         { "firewall", "NAME [list] [--json] | NAME add accept|drop [dst=A.B.C.D[/N]|dsthost=NAME] [proto=tcp|udp|icmp] [port=N[-M]] | NAME del N | NAME default accept|drop",
           "show or change what a domain may reach",
           "The rules apply in order in NAME's netvm, the first match decides, then the "

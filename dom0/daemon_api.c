@@ -542,9 +542,14 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
 
 static int template_name_ok(struct daemon *dm, struct client *c, const struct bh_api_msg *req);
 
+/* template-host NAME [customize=SCRIPT]: SCRIPT runs on the new root
+ * before it becomes current; bulkheadd waits for it (at most
+ * BH_TEMPLATE_CUSTOMIZE_TIMEOUT_MS). */
 static void do_template_host(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
 {
+        const char *script = bh_api_get(req, 3, "customize");
         struct bh_domain d;
+        char err[512];
         int e;
 
         bh_domain_init(&d);
@@ -553,9 +558,10 @@ static void do_template_host(struct daemon *dm, struct client *c, const struct b
 
         if (template_name_ok(dm, c, req) < 0)
                 return;
-        e = bh_template_host_prepare(dm->state_dir, req->f[2]);
+        e = bh_template_host_build(dm->state_dir, req->f[2], script, err, sizeof(err));
         if (e < 0)
-                return (void)api_error(c, e, "template build %s: %s", req->f[2], strerror(-e));
+                return (void)api_error(c, e, "template build %s: %s", req->f[2],
+                                       err[0] ? err : strerror(-e));
         if (!dom_find(dm, req->f[2])) {
                 snprintf(d.name, sizeof(d.name), "%s", req->f[2]);
                 snprintf(d.backend, sizeof(d.backend), "%s", dm->backend->name);

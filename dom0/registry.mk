@@ -16,7 +16,8 @@ dom0_libregistry_a_SOURCES = \
 	dom0/template_host.h \
 	dom0/template_conf.c \
 	dom0/template_store.c \
-	dom0/template_host.c
+	dom0/template_host.c \
+	dom0/template_customize.c
 dom0_libregistry_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0
 
 # Link line for programs that use the registry.

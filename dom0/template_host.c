@@ -298,25 +298,19 @@ static void rm_staging(char **p)
         }
 }
 
-int bh_template_host_prepare(const char *state_dir, const char *name)
+/* A new version: a host root, customized by script when there is one, and
+ * its template.conf; committed only when all of that worked. */
+static int build_version(const char *state_dir, const char *name, const char *customize, char *err,
+                         size_t errlen)
 {
         __attribute__((cleanup(rm_staging))) char *staging = NULL;
         _cleanup_free_ char *root = NULL;
         _cleanup_close_ int sfd = -1;
-        struct bh_template_conf c = { .kind = BH_TEMPLATE_HOST };
-        char text[BH_TEMPLATE_CONF_MAX], err[BH_REGISTRY_ERR_MAX];
+        struct bh_template_conf c;
+        char text[BH_TEMPLATE_CONF_MAX], why[BH_REGISTRY_ERR_MAX];
         unsigned version;
         size_t len;
         int r;
-
-        r = bh_name_check(name, err, sizeof(err));
-        if (r < 0)
-                return r;
-        r = bh_template_conf_load(state_dir, name, &c, NULL, err, sizeof(err));
-        if (r == 0)
-                return c.kind == BH_TEMPLATE_HOST ? 0 : -EEXIST;
-        if (r != -ENOENT)
-                return bh_log_errno(r, "template %s: %s", name, r == -EINVAL ? err : "template.conf");
 
         r = bh_template_version_new(state_dir, name, &version, &staging);
         if (r < 0)
@@ -328,24 +322,68 @@ int bh_template_host_prepare(const char *state_dir, const char *name)
         r = bh_template_host_make_root(root);
         if (r < 0)
                 return bh_log_errno(r, "template %s: making %s", name, root);
+        if (customize) {
+                bh_log_info("template %s: customizing v%u with %s", name, version, customize);
+                r = bh_template_customize_run(customize, root, BH_TEMPLATE_CUSTOMIZE_TIMEOUT_MS, err,
+                                              errlen);
+                if (r < 0) {
+                        /* The staging directory goes with rm_staging. */
+                        bh_log_error("template %s: %s; the current version is unchanged", name, err);
+                        return r;
+                }
+        }
 
         c = (struct bh_template_conf){ .kind = BH_TEMPLATE_HOST, .created = (int64_t)time(NULL) };
         snprintf(c.name, sizeof(c.name), "%s", name);
         snprintf(c.usr_bind, sizeof(c.usr_bind), "/usr");
-        r = bh_template_conf_format(&c, text, sizeof(text), &len, err, sizeof(err));
+        r = bh_template_conf_format(&c, text, sizeof(text), &len, why, sizeof(why));
         if (r < 0)
-                return bh_log_errno(r, "template %s: template.conf: %s", name, err);
+                return bh_log_errno(r, "template %s: template.conf: %s", name, why);
         sfd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (sfd < 0)
                 return -errno;
         r = bh_write_file_atomic_at(sfd, "template.conf", text, len, 0644);
         if (r < 0)
                 return bh_log_errno(r, "template %s: writing template.conf", name);
-        if (fsync(sfd) < 0)
+        /* What the script wrote is durable before the version is current. */
+        if ((customize && syncfs(sfd) < 0) || fsync(sfd) < 0)
                 return -errno;
         r = bh_template_version_commit(state_dir, name, version);
         if (r < 0)
                 return bh_log_errno(r, "template %s: switching to v%u", name, version);
         free(TAKE_PTR(staging)); /* committed: it is vN now, keep it */
         return 0;
+}
+
+int bh_template_host_build(const char *state_dir, const char *name, const char *customize,
+                           char *err, size_t errlen)
+{
+        struct bh_template_conf c;
+        char why[BH_REGISTRY_ERR_MAX];
+        int r;
+
+        if (err && errlen)
+                err[0] = '\0';
+        r = bh_name_check(name, why, sizeof(why));
+        if (r < 0) {
+                snprintf(err, errlen, "%s", why);
+                return r;
+        }
+        r = bh_template_conf_load(state_dir, name, &c, NULL, why, sizeof(why));
+        if (r == 0 && c.kind != BH_TEMPLATE_HOST) {
+                snprintf(err, errlen, "template %s is not a host template", name);
+                return -EEXIST;
+        }
+        if (r == 0 && !customize)
+                return 0;
+        if (r < 0 && r != -ENOENT)
+                return bh_log_errno(r, "template %s: %s", name, r == -EINVAL ? why : "template.conf");
+        return build_version(state_dir, name, customize, err, errlen);
+}
+
+int bh_template_host_prepare(const char *state_dir, const char *name)
+{
+        char err[BH_REGISTRY_ERR_MAX];
+
+        return bh_template_host_build(state_dir, name, NULL, err, sizeof(err));
 }

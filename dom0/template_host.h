@@ -99,3 +99,27 @@ int bh_template_host_make_root(const char *dir);
  * already a host template, nothing changes (0); otherwise a new version
  * with make_root + template.conf (kind=host, usr_bind=/usr) is committed. */
 int bh_template_host_prepare(const char *state_dir, const char *name);
+
+/* Like prepare, but with customize (an absolute path to an executable, or
+ * NULL) a new version is always made: after make_root, customize runs as
+ * `customize ROOT` on the staging root (bh_template_customize_run), and
+ * the version is committed only if it exits 0.  An image template of that
+ * name is refused (-EEXIST).  err gets one line on failure. */
+int bh_template_host_build(const char *state_dir, const char *name, const char *customize,
+                           char *err, size_t errlen);
+
+/* ---- customize scripts (template_customize.c) ---------------------------- */
+
+/* A recipe's customize script writes a few files in /etc: a minute is far
+ * more than that needs, and bulkheadd, which waits for it, answers nobody
+ * meanwhile, so it must not be much longer. */
+#define BH_TEMPLATE_CUSTOMIZE_TIMEOUT_MS 60000
+
+/* Runs script (absolute path of an executable regular file) as
+ * `script root`: fork + exec, no shell, stdin /dev/null, stdout and stderr
+ * to our stderr, a fixed small environment, a session of its own.  After
+ * timeout_ms the session is SIGKILLed (-ETIMEDOUT); what it leaves in its
+ * process group when it exits is SIGKILLed too.  A non-zero exit or a
+ * signal is -EIO.  err gets one line naming the script and what happened. */
+int bh_template_customize_run(const char *script, const char *root, int timeout_ms, char *err,
+                              size_t errlen);

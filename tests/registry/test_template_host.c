@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,6 +408,126 @@ static void test_host_prepare_refuses_an_image_template_of_that_name(void **stat
         assert_int_equal(bh_template_host_prepare(f->tmp, "debian"), -EEXIST);
 }
 
+/* Writes an executable shell script at f->tmp/NAME; returns its path. */
+static char *script(struct fixture *f, const char *name, const char *body)
+{
+        char *path;
+        FILE *fp;
+
+        assert_true(asprintf(&path, "%s/%s", f->tmp, name) > 0);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fprintf(fp, "#!/bin/sh\n%s\n", body);
+        fclose(fp);
+        assert_int_equal(chmod(path, 0755), 0);
+        return path;
+}
+
+static void test_host_build_customize_writes_the_new_version(void **state)
+{
+        struct fixture *f = *state;
+        char err[512] = "", tdir[128];
+        char *ok = script(f, "ok", "echo \"$#:$PWD\" > \"$1/etc/customized\"; read x || echo eof >> \"$1/etc/customized\"");
+        char *root;
+
+        snprintf(tdir, sizeof(tdir), "%s/templates/gw", f->tmp);
+        assert_int_equal(bh_template_host_build(f->tmp, "gw", ok, err, sizeof(err)), 0);
+        root = bh_template_root_path(f->tmp, "gw");
+        assert_non_null(strstr(root, "/templates/gw/v1/root"));
+        /* one argument, run from /, stdin at end of file */
+        assert_file_has(root, "etc/customized", "1:/\neof");
+        assert_file_has(root, "etc/os-release", "ID=bulkhead-host");
+        free(root);
+        /* with a script, every build is a new version */
+        assert_int_equal(bh_template_host_build(f->tmp, "gw", ok, err, sizeof(err)), 0);
+        root = bh_template_root_path(f->tmp, "gw");
+        assert_non_null(strstr(root, "/templates/gw/v2/root"));
+        free(root);
+        free(ok);
+}
+
+static void test_host_build_customize_failure_keeps_the_current_version(void **state)
+{
+        struct fixture *f = *state;
+        char err[512] = "", tdir[128];
+        char *bad = script(f, "bad", "echo half > \"$1/etc/half\"; exit 3");
+        char *root;
+
+        snprintf(tdir, sizeof(tdir), "%s/templates/gw", f->tmp);
+        assert_int_equal(bh_template_host_prepare(f->tmp, "gw"), 0);
+        assert_int_equal(bh_template_host_build(f->tmp, "gw", bad, err, sizeof(err)), -EIO);
+        assert_non_null(strstr(err, bad));
+        assert_non_null(strstr(err, "exited with status 3"));
+        root = bh_template_root_path(f->tmp, "gw");
+        assert_non_null(strstr(root, "/templates/gw/v1/root"));
+        free(root);
+        /* the staging directory is gone with what the script wrote */
+        assert_int_equal(siblings_named(tdir, ".new-"), 0);
+        assert_int_equal(siblings_named(tdir, "v2"), 0);
+
+        assert_int_equal(bh_template_host_build(f->tmp, "gw", "relative/customize", err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "not an absolute path"));
+        assert_int_equal(bh_template_host_build(f->tmp, "gw", "/nonexistent/customize", err, sizeof(err)),
+                         -ENOENT);
+        assert_non_null(strstr(err, "/nonexistent/customize"));
+        assert_int_equal(siblings_named(tdir, ".new-"), 0);
+        free(bad);
+}
+
+/* Running: neither gone nor a zombie its new parent has yet to reap. */
+static bool alive(pid_t pid)
+{
+        char path[64], buf[256], *p;
+        FILE *fp;
+        size_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fp = fopen(path, "r");
+        if (!fp)
+                return false;
+        n = fread(buf, 1, sizeof(buf) - 1, fp);
+        fclose(fp);
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+static void test_customize_run_leaves_no_process_behind(void **state)
+{
+        struct fixture *f = *state;
+        char err[512] = "", pidfile[128], buf[32] = "";
+        char *hang = script(f, "hang", "sleep 60 & echo $! > \"$1/bg.pid\"; sleep 60");
+        FILE *fp;
+
+        char *left = script(f, "left", "sleep 60 & echo $! > \"$1/left.pid\"");
+
+        /* exit 0, but what it left running is ended too */
+        assert_int_equal(bh_template_customize_run(left, f->tmp, 5000, err, sizeof(err)), 0);
+        snprintf(pidfile, sizeof(pidfile), "%s/left.pid", f->tmp);
+        fp = fopen(pidfile, "r");
+        assert_non_null(fp);
+        assert_non_null(fgets(buf, sizeof(buf), fp));
+        fclose(fp);
+        for (int i = 0; i < 100 && alive(atoi(buf)); i++)
+                usleep(10000);
+        assert_false(alive(atoi(buf)));
+        free(left);
+
+        assert_int_equal(bh_template_customize_run(hang, f->tmp, 300, err, sizeof(err)), -ETIMEDOUT);
+        assert_non_null(strstr(err, "killed after"));
+        /* what it started in the background went with it */
+        snprintf(pidfile, sizeof(pidfile), "%s/bg.pid", f->tmp);
+        fp = fopen(pidfile, "r");
+        assert_non_null(fp);
+        assert_non_null(fgets(buf, sizeof(buf), fp));
+        fclose(fp);
+        for (int i = 0; i < 100 && alive(atoi(buf)); i++)
+                usleep(10000);
+        assert_false(alive(atoi(buf)));
+        free(hang);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -415,6 +537,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_host_root_builds_past_a_crashed_build, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_host_prepare_installs_once_and_versions_switch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_host_prepare_refuses_an_image_template_of_that_name, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_host_build_customize_writes_the_new_version, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_host_build_customize_failure_keeps_the_current_version, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_customize_run_leaves_no_process_behind, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
