@@ -25,6 +25,10 @@ tests_fuzz_fuzz_firewall_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_firewall_LDADD = $(BH_REGISTRY_LIBS)
 endif
 
-# The chain net -> firewall -> app domains end to end (root; skips otherwise).
-TESTS += tests/net/chain.sh
-EXTRA_DIST += tests/net/chain.sh docs/networking.md
+# End to end (root; they skip otherwise): the chain net -> firewall -> app
+# domains; the private Tor network alone; an anonymous workstation behind a
+# Tor gateway over that network, with the leak checks.
+TESTS += tests/net/chain.sh tests/net/tornet-selftest tests/net/anon.sh
+EXTRA_DIST += tests/net/chain.sh tests/net/tornet-selftest tests/net/anon.sh \
+	tests/net/tornet tests/net/test-web.py tests/net/test-dns.py \
+	docs/networking.md docs/tor-test-network.md
