@@ -823,8 +823,15 @@ int main(int argc, char **argv)
                 cli_print_help(doc);
                 return EXIT_OK;
         }
-        argc--;
-        argv++;
+        return cli_dispatch(argc - 1, argv + 1);
+}
+
+int cli_dispatch(int argc, char **argv)
+{
+        const char *cmd = argv[0];
+
+        /* getopt starts over for each command (network init runs several). */
+        optind = 0;
         if (strcmp(cmd, "create") == 0)
                 return cmd_create(argc, argv);
         if (strcmp(cmd, "clone") == 0)
@@ -843,5 +850,7 @@ int main(int argc, char **argv)
                 return cmd_xl_config(argc, argv);
         if (strcmp(cmd, "firewall") == 0)
                 return cli_firewall(argc, argv);
+        if (strcmp(cmd, "network") == 0)
+                return cli_network(argc, argv);
         return cmd_on_domain(cmd, argc, argv, 1);
 }

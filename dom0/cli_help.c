@@ -73,6 +73,13 @@ const struct cli_doc cli_docs[] = {
           "default (accept unless set). dsthost names resolve in dom0 when the rules load. "
           "Changes take effect at once; NAME cannot lift them from inside. A disposable "
           "follows its dispvm-template's rules (docs/networking.md)." },
+        { "network", "init [--template T] [--uplink host|netns:NAME]",
+          "make the default network chain",
+          "Creates sys-net (a network domain whose uplink is dom0's network, or the "
+          "namespace /run/netns/NAME) and sys-firewall behind it, both from template T "
+          "(default host). Domains get a network with `bulkhead prefs NAME netvm "
+          "sys-firewall`; there is no default netvm, so a domain is offline until given "
+          "one (docs/networking.md)." },
         { "xl-config", "NAME", "print a domain's Xen configuration",
           "Prints, in xl.cfg(5) syntax, what the Xen backend gives libxenlight for "
           "domain NAME, so it can be debugged with Xen's own tools (xl create -n)." },

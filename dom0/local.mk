@@ -42,6 +42,7 @@ dom0_bulkhead_SOURCES = \
 	dom0/cli.c \
 	dom0/cli.h \
 	dom0/cli_firewall.c \
+	dom0/cli_network.c \
 	dom0/cli_help.c \
 	dom0/recon_json.h \
 	dom0/recon_json.c \
@@ -52,7 +53,7 @@ dom0_bulkhead_LDADD = dom0/libexecclient.a dom0/libapi.a dom0/libregistry.a $(BH
 
 # Man pages come from the CLI's own help table (cli_help.c), so the two
 # cannot disagree.
-BH_MAN_COMMANDS = create clone remove ls start shutdown kill pause unpause prefs run template firewall xl-config
+BH_MAN_COMMANDS = create clone remove ls start shutdown kill pause unpause prefs run template firewall network xl-config
 # A static pattern: only these pages come from the CLI; the pages of the
 # other programs (man/*.1 in the source) are written by hand.
 $(BH_MAN_COMMANDS:%=man/bulkhead-%.1): man/bulkhead-%.1: dom0/bulkhead$(EXEEXT)

@@ -84,7 +84,7 @@ servers+=($!)
 daemon_pid=$!
 for _ in $(seq 200); do "$bulkhead" ls >/dev/null 2>&1 && break; sleep 0.02; done
 
-echo "1..24"
+echo "1..25"
 bh() { "$bulkhead" "$@"; }
 # get DOMAIN PORT: what the test web server saw, through DOMAIN's network
 get() { bh run "$1" curl -sS -m 3 "http://203.0.113.10:$2/" 2>/dev/null; }
@@ -154,6 +154,12 @@ check "a restarted netvm takes its running clients back" reaches ncapp 80 192.0.
 check "netvm must provide network" sh -c "! '$bulkhead' prefs ncapp netvm ncapp2 2>/dev/null"
 bh create ncloop --template host --provides-network yes --netvm ncfw >/dev/null
 check "a netvm chain cannot loop" sh -c "'$bulkhead' prefs ncfw netvm ncloop 2>&1 | grep -q 'leads back'"
+
+# The default chain (made, not started: its uplink would be dom0's network).
+check "network init makes sys-net (uplink host) and sys-firewall behind it" \
+        sh -c "'$bulkhead' network init >/dev/null && [ \"\$('$bulkhead' prefs sys-net uplink)\" = host ] &&
+               [ \"\$('$bulkhead' prefs sys-firewall netvm)\" = sys-net ] &&
+               [ \"\$('$bulkhead' prefs sys-firewall provides-network)\" = yes ]"
 
 [ $failed -eq 0 ] || { echo "# bulkheadd log:"; tail -20 "$log" | sed 's/^/# /'; }
 exit 0
