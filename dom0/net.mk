@@ -29,6 +29,6 @@ endif
 # domains; the private Tor network alone; an anonymous workstation behind a
 # Tor gateway over that network, with the leak checks.
 TESTS += tests/net/chain.sh tests/net/tornet-selftest tests/net/anon.sh
-EXTRA_DIST += tests/net/chain.sh tests/net/tornet-selftest tests/net/anon.sh \
+EXTRA_DIST += tests/lib/daemon.sh tests/net/chain.sh tests/net/tornet-selftest tests/net/anon.sh \
 	tests/net/tornet tests/net/test-web.py tests/net/test-dns.py \
 	docs/networking.md docs/tor-test-network.md

@@ -11,50 +11,12 @@
 # BH_KEEP=1 keeps the work directory (logs, state) for a look afterwards.
 set -uo pipefail
 
-build=${BUILD_DIR:-$PWD}
-bulkhead="$build/dom0/bulkhead"
-bulkheadd="$build/dom0/bulkheadd"
-agents="$build/agent"
+. "$(dirname "$0")/../lib/daemon.sh"
+need_root
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "1..0 # SKIP needs root"
-        exit 0
-fi
-
-work=$(mktemp -d /tmp/bh-boot.XXXXXX)
-export BULKHEAD_STATE_DIR="$work/state" BULKHEAD_RUNTIME_DIR="$work/run"
-daemon_pid=
-log="$work/bulkheadd.log"
+daemon_setup bh-boot
 dom=wstart1
 console="$BULKHEAD_STATE_DIR/logs/$dom.log"
-
-start_daemon() {
-        "$bulkheadd" --no-gui --agent-dir "$agents" >>"$log" 2>&1 &
-        daemon_pid=$!
-        for _ in $(seq 200); do
-                "$bulkhead" ls >/dev/null 2>&1 && return 0
-                kill -0 "$daemon_pid" 2>/dev/null || break
-                sleep 0.02
-        done
-        echo "# bulkheadd did not come up:"; tail -5 "$log" | sed 's/^/# /'
-        return 1
-}
-
-cleanup() {
-        "$bulkhead" kill "$dom" >/dev/null 2>&1
-        if [ -n "$daemon_pid" ]; then
-                kill "$daemon_pid" 2>/dev/null
-                wait "$daemon_pid" 2>/dev/null
-        fi
-        [ "${BH_KEEP:-0}" = 1 ] && echo "# kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
 
 # in_domain CMD...: runs CMD in the domain, quietly.
 in_domain() { "$bulkhead" run "$dom" "$@" >/dev/null 2>&1; }
@@ -94,7 +56,7 @@ printf '#!/bin/sh\necho "customize fails on purpose" >&2\nexit 7\n' >"$work/fail
 chmod 755 "$work/fails"
 
 echo "1..17"
-start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
+daemon_start || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 # --customize: the CLI makes a relative path absolute from its cwd.
 (cd "$work" && "$bulkhead" template build host wstartt --customize customize)

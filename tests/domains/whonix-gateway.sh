@@ -14,58 +14,19 @@
 # root and the host's tor; skipped otherwise.
 set -uo pipefail
 
-build=${BUILD_DIR:-$PWD}
 top=$(cd "${srcdir:-$(dirname "$0")/../..}" && pwd)
-bulkhead="$build/dom0/bulkhead"
-bulkheadd="$build/dom0/bulkheadd"
-agents="$build/agent"
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "1..0 # SKIP needs root"
-        exit 0
-fi
+. "$top/tests/lib/daemon.sh"
+need_root
 if [ ! -x /usr/sbin/tor ] && [ ! -x /usr/bin/tor ]; then
         echo "1..0 # SKIP tor is not installed on this host (apt-get install tor)"
         exit 0
 fi
 
-work=$(mktemp -d /tmp/bh-wgw.XXXXXX)
-export BULKHEAD_STATE_DIR="$work/state" BULKHEAD_RUNTIME_DIR="$work/run"
-daemon_pid=
-log="$work/bulkheadd.log"
+daemon_setup bh-wgw
 image=${BH_TEST_WHONIX_TEMPLATE:-0}
 dom=wgw1
 console="$BULKHEAD_STATE_DIR/logs/$dom.log"
 private="$BULKHEAD_STATE_DIR/volumes/$dom/private"
-
-start_daemon() {
-        "$bulkheadd" --no-gui --agent-dir "$agents" >>"$log" 2>&1 &
-        daemon_pid=$!
-        for _ in $(seq 200); do
-                "$bulkhead" ls >/dev/null 2>&1 && return 0
-                kill -0 "$daemon_pid" 2>/dev/null || break
-                sleep 0.02
-        done
-        echo "# bulkheadd did not come up:"; tail -5 "$log" | sed 's/^/# /'
-        return 1
-}
-
-cleanup() {
-        "$bulkhead" kill wgw1 >/dev/null 2>&1
-        "$bulkhead" kill wgwimg1 >/dev/null 2>&1
-        if [ -n "$daemon_pid" ]; then
-                kill "$daemon_pid" 2>/dev/null
-                wait "$daemon_pid" 2>/dev/null
-        fi
-        rm -rf "$work"
-}
-trap cleanup EXIT
 
 wait_for() {
         local t=$1; shift
@@ -106,7 +67,7 @@ gateway_up() {
 }
 
 echo "1..$((12 + (image == 1 ? 10 : 0)))"
-start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
+daemon_start || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host with the whonix-gateway recipe's customize" \
         "$bulkhead" template build host wgwt --customize "$top/templates/whonix-gateway/customize"

@@ -9,48 +9,20 @@
 # first hop's uplink.  Speaks TAP; needs root and tor.
 set -uo pipefail
 
-build=${BUILD_DIR:-$PWD}
 src=$(cd "$(dirname "$0")/../.." && pwd)
-bulkhead="$build/dom0/bulkhead"
-bulkheadd="$build/dom0/bulkheadd"
-agents="$build/agent"
+. "$src/tests/lib/daemon.sh"
+need_root
+need_tools tor tor-gencert nft tcpdump python3 curl ip
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "1..0 # SKIP needs root"
-        exit 0
-fi
-for t in tor tor-gencert nft tcpdump python3 curl ip; do
-        command -v "$t" >/dev/null || { echo "1..0 # SKIP $t is not installed"; exit 0; }
-done
-
-work=$(mktemp -d /tmp/bh-anon.XXXXXX)
-export BULKHEAD_STATE_DIR="$work/state" BULKHEAD_RUNTIME_DIR="$work/run"
+daemon_setup bh-anon
 inet=bhan-inet-$$
-log="$work/bulkheadd.log"
 tn="$work/tornet"
-daemon_pid=
 cap_pid=
-
-main_pid=$BASHPID
-cleanup() {
-        # Only the test itself cleans up, never a background subshell of it.
-        [ "$BASHPID" = "$main_pid" ] || return 0
-        for d in $("$bulkhead" ls 2>/dev/null | awk 'NR > 1 && $3 != "halted" {print $1}'); do
-                "$bulkhead" kill "$d" 2>/dev/null
-        done
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+test_cleanup() {
         [ -n "$cap_pid" ] && kill "$cap_pid" 2>/dev/null
         "$src/tests/net/tornet" stop --dir "$tn" >/dev/null 2>&1
         ip netns del "$inet" 2>/dev/null
-        rm -rf "$work"
 }
-trap cleanup EXIT
 
 echo "1..14"
 [ -x "$bulkhead" ] || { echo "Bail out! no $bulkhead: build the tree first"; exit 1; }
@@ -63,9 +35,7 @@ if ! "$src/tests/net/tornet" start --netns "$inet" --dir "$tn" >"$work/tornet.ou
 fi
 ok "a private Tor network in the test's namespace ($(tail -1 "$work/tornet.out"))"
 
-"$bulkheadd" --no-gui --agent-dir "$agents" >>"$log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 200); do "$bulkhead" ls >/dev/null 2>&1 && break; sleep 0.02; done
+daemon_start || { echo "Bail out! bulkheadd does not start"; exit 1; }
 bh() { "$bulkhead" "$@"; }
 
 bh template build host >/dev/null &&
@@ -158,5 +128,5 @@ check "Tor stopped in the gateway: the workstation, online a moment before, reac
 check "an anonymous workstation refuses a netvm that is not a Tor gateway" \
         sh -c "'$bulkhead' prefs anws netvm anet 2>&1 | grep -q 'must be a Tor gateway'"
 
-[ $failed -eq 0 ] || { echo "# bulkheadd log:"; tail -20 "$log" | sed 's/^/# /'; }
+daemon_log_on_failure
 exit 0

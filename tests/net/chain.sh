@@ -7,45 +7,17 @@
 # can leave it.  Speaks TAP; needs root.
 set -uo pipefail
 
-build=${BUILD_DIR:-$PWD}
-bulkhead="$build/dom0/bulkhead"
-bulkheadd="$build/dom0/bulkheadd"
-agents="$build/agent"
+. "$(dirname "$0")/../lib/daemon.sh"
+need_root
+need_tools nft python3 curl ip
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "1..0 # SKIP needs root"
-        exit 0
-fi
-for t in nft python3 curl ip; do
-        command -v "$t" >/dev/null || { echo "1..0 # SKIP $t is not installed"; exit 0; }
-done
-
-work=$(mktemp -d /tmp/bh-net.XXXXXX)
-export BULKHEAD_STATE_DIR="$work/state" BULKHEAD_RUNTIME_DIR="$work/run"
+daemon_setup bh-net
 inet=bhnc-inet-$$
-log="$work/bulkheadd.log"
-daemon_pid=
 servers=()
-
-main_pid=$BASHPID
-cleanup() {
-        # Only the test itself cleans up, never a background subshell of it.
-        [ "$BASHPID" = "$main_pid" ] || return 0
-        for d in $("$bulkhead" ls 2>/dev/null | awk 'NR > 1 && $3 != "halted" {print $1}'); do
-                "$bulkhead" kill "$d" 2>/dev/null
-        done
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+test_cleanup() {
         for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
         ip netns del "$inet" 2>/dev/null
-        rm -rf "$work"
 }
-trap cleanup EXIT
 
 # The test internet: a namespace with the test hosts on its loopback.  A
 # TCP server on 203.0.113.10 ports 80 and 8080 answers with the address it
@@ -80,9 +52,7 @@ PYEOF
 ip netns exec "$inet" python3 "$work/servers.py" 2>"$work/servers.log" &
 servers+=($!)
 
-"$bulkheadd" --no-gui --agent-dir "$agents" >>"$log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 200); do "$bulkhead" ls >/dev/null 2>&1 && break; sleep 0.02; done
+daemon_start || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 echo "1..25"
 bh() { "$bulkhead" "$@"; }
@@ -161,5 +131,5 @@ check "network init makes sys-net (uplink host) and sys-firewall behind it" \
                [ \"\$('$bulkhead' prefs sys-firewall netvm)\" = sys-net ] &&
                [ \"\$('$bulkhead' prefs sys-firewall provides-network)\" = yes ]"
 
-[ $failed -eq 0 ] || { echo "# bulkheadd log:"; tail -20 "$log" | sed 's/^/# /'; }
+daemon_log_on_failure
 exit 0
