@@ -51,8 +51,7 @@ int cli_exit_for(int err)
         }
 }
 
-/* One request, fields given as a NULL-terminated list; prints nothing on success. */
-static int simple(const char *verb, char **args)
+int cli_call(const char *verb, char *const *args, struct bh_api_msg **ret)
 {
         _cleanup_close_ int fd = bh_api_connect();
         struct bh_api_buf b;
@@ -71,10 +70,29 @@ static int simple(const char *verb, char **args)
                 bh_api_add(&b, *args);
         r = bh_api_call(fd, &b, m);
         bh_api_buf_free(&b);
-        if (r == 0)
-                bh_api_msg_free(m);
+        if (r < 0) {
+                free(m);
+                return cli_exit_for(r);
+        }
+        if (ret)
+                *ret = m;
+        else
+                cli_reply_free(m);
+        return EXIT_OK;
+}
+
+void cli_reply_free(struct bh_api_msg *m)
+{
+        if (!m)
+                return;
+        bh_api_msg_free(m);
         free(m);
-        return r < 0 ? cli_exit_for(r) : EXIT_OK;
+}
+
+/* One request, fields given as a NULL-terminated list; prints nothing on success. */
+static int simple(const char *verb, char **args)
+{
+        return cli_call(verb, args, NULL);
 }
 
 static bool wants_help(int argc, char **argv)
@@ -655,30 +673,23 @@ fail_r:
 
 static int cmd_xl_config(int argc, char **argv)
 {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ struct bh_api_msg *m = NULL;
+        struct bh_api_msg *m = NULL;
         struct bh_xen_plan p = { 0 };
         const char *v;
         int r;
 
         if (argc != 2 || argv[1][0] == '-')
                 return cli_usage_error("xl-config", "give one domain name");
-        fd = bh_api_connect();
-        if (fd < 0)
-                return EXIT_NO_DAEMON;
-        m = malloc(sizeof(*m));
-        if (!m)
-                return EXIT_FAIL;
-        r = call_on(fd, m, "xl-config", argv[1], NULL);
-        if (r < 0)
-                return cli_exit_for(r);
+        r = cli_call("xl-config", (char *[]){ argv[1], NULL }, &m);
+        if (r != EXIT_OK)
+                return r;
         snprintf(p.name, sizeof(p.name), "%s", (v = bh_api_get(m, 1, "name")) ? v : "");
         snprintf(p.kernel, sizeof(p.kernel), "%s", (v = bh_api_get(m, 1, "kernel")) ? v : "");
         snprintf(p.ramdisk, sizeof(p.ramdisk), "%s", (v = bh_api_get(m, 1, "ramdisk")) ? v : "");
         snprintf(p.cmdline, sizeof(p.cmdline), "%s", (v = bh_api_get(m, 1, "cmdline")) ? v : "");
         p.memory_mib = (v = bh_api_get(m, 1, "memory")) ? (unsigned)strtoul(v, NULL, 10) : 0;
         p.vcpus = (v = bh_api_get(m, 1, "vcpus")) ? (unsigned)strtoul(v, NULL, 10) : 0;
-        bh_api_msg_free(m);
+        cli_reply_free(m);
         if (!p.name[0] || !p.kernel[0] || !p.memory_mib || !p.vcpus) {
                 fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");
                 return EXIT_FAIL;

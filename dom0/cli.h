@@ -36,3 +36,9 @@ int cli_firewall(int argc, char **argv);
 int cli_network(int argc, char **argv);
 /* Runs one command: argv[0] is its name ("create", ...). */
 int cli_dispatch(int argc, char **argv);
+struct bh_api_msg;
+/* One request to bulkheadd (verb, then args, NULL-terminated); returns an
+ * exit code.  On EXIT_OK *ret (if not NULL) holds the reply, for
+ * cli_reply_free(). */
+int cli_call(const char *verb, char *const *args, struct bh_api_msg **ret);
+void cli_reply_free(struct bh_api_msg *m);

@@ -72,10 +72,8 @@ static void print_rules(const struct bh_api_msg *m, bool json)
 
 int cli_firewall(int argc, char **argv)
 {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ struct bh_api_msg *m = NULL;
+        struct bh_api_msg *m = NULL;
         char rule[BH_FW_RULE_TEXT_MAX + 1] = "";
-        struct bh_api_buf b;
         bool json = false;
         int nargs = 0, r;
         char *args[8];
@@ -115,26 +113,15 @@ int cli_firewall(int argc, char **argv)
         } else if (nargs > 2) {
                 return cli_usage_error("firewall", "list takes no argument");
         }
-        fd = bh_api_connect();
-        if (fd < 0)
-                return EXIT_NO_DAEMON;
-        m = malloc(sizeof(*m));
-        if (!m)
-                return EXIT_FAIL;
-        bh_api_buf_init(&b);
-        bh_api_add(&b, BH_API_VERSION);
-        bh_api_add(&b, "firewall");
-        bh_api_add(&b, args[0]);
-        if (rule[0]) {
-                bh_api_add(&b, args[1]);
-                bh_api_add(&b, rule);
+        {
+                char *fields[] = { args[0], rule[0] ? args[1] : NULL, rule, NULL };
+
+                r = cli_call("firewall", fields, &m);
+                if (r != EXIT_OK)
+                        return r;
         }
-        r = bh_api_call(fd, &b, m);
-        bh_api_buf_free(&b);
-        if (r < 0)
-                return cli_exit_for(r);
         if (!rule[0] || json)
                 print_rules(m, json);
-        bh_api_msg_free(m);
+        cli_reply_free(m);
         return EXIT_OK;
 }

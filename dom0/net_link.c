@@ -135,13 +135,15 @@ static void req_init(struct req *q, uint16_t type, uint16_t flags)
         q->h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 }
 
-/* Sends the request and reads its acknowledgement: 0 or the kernel's -errno. */
-static int talk(int nl, struct req *q)
+/* Sends the request and reads until its acknowledgement: 0 or the
+ * kernel's -errno.  Other answers to it (a GETLINK's link) go to on_msg. */
+static int talk_with(int nl, struct req *q, void (*on_msg)(const struct nlmsghdr *, void *),
+                     void *userdata)
 {
         static uint32_t seq;
         union {
                 struct nlmsghdr h;
-                char buf[4096];
+                char buf[8192];
         } ans;
         ssize_t n;
 
@@ -166,54 +168,40 @@ static int talk(int nl, struct req *q)
                                         return -EPROTO;
                                 return e->error;
                         }
+                        if (on_msg)
+                                on_msg(h, userdata);
                 }
         }
+}
+
+static int talk(int nl, struct req *q)
+{
+        return talk_with(nl, q, NULL, NULL);
+}
+
+static void link_index(const struct nlmsghdr *h, void *userdata)
+{
+        if (h->nlmsg_type == RTM_NEWLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+                *(int *)userdata = ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
 }
 
 static int ifindex(int nl, const char *name, int *ret)
 {
         struct req q;
         struct ifinfomsg *ifi;
-        union {
-                struct nlmsghdr h;
-                char buf[8192];
-        } ans;
-        ssize_t n;
+        int idx = -1, r;
 
         req_init(&q, RTM_GETLINK, 0);
-        ifi = put(&q, sizeof(*ifi));
-        if (!ifi)
-                return q.err;
-        ifi->ifi_family = AF_UNSPEC;
+        if ((ifi = put(&q, sizeof(*ifi))))
+                ifi->ifi_family = AF_UNSPEC;
         attr_str(&q, IFLA_IFNAME, name);
-        q.h.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
-        if (q.err)
-                return q.err;
-        q.h.nlmsg_seq = 0x7fffffff;
-        if (send(nl, q.buf, q.h.nlmsg_len, 0) < 0)
-                return -errno;
-        for (;;) {
-                n = recv(nl, ans.buf, sizeof(ans.buf), 0);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                for (struct nlmsghdr *h = &ans.h; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-                        if (h->nlmsg_seq != q.h.nlmsg_seq)
-                                continue;
-                        if (h->nlmsg_type == NLMSG_ERROR) {
-                                const struct nlmsgerr *e = NLMSG_DATA(h);
-                                return h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ? -EPROTO
-                                       : e->error ? e->error : -ENODEV;
-                        }
-                        if (h->nlmsg_type == RTM_NEWLINK &&
-                            h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
-                                *ret = ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
-                                return 0;
-                        }
-                }
-        }
+        r = talk_with(nl, &q, link_index, &idx);
+        if (r < 0)
+                return r;
+        if (idx < 0)
+                return -ENODEV;
+        *ret = idx;
+        return 0;
 }
 
 int bh_nl_veth(int nl, const char *name, const char *peer, int peer_nsfd)
