@@ -77,6 +77,8 @@ int dom_shutdown(struct daemon *dm, struct dom_rt *r);
 int dom_kill(struct daemon *dm, struct dom_rt *r);
 /* The domain died (its death fd fired) or was killed: clean up after it. */
 void dom_reap(struct daemon *dm, struct dom_rt *r);
+/* Removes a template's old versions if no domain on it runs. */
+void dom_template_prune(struct daemon *dm, const char *tmpl);
 int dom_reconcile(struct daemon *dm);
 /* What the Xen backend would give libxl for this domain (`bulkhead xl-config`). */
 int dom_xen_plan(struct daemon *dm, struct dom_rt *r, struct bh_xen_plan *ret);

@@ -569,6 +569,7 @@ static void do_template_host(struct daemon *dm, struct client *c, const struct b
                 if (e < 0)
                         return (void)api_error(c, e, "template build %s: %s", d.name, strerror(-e));
         }
+        dom_template_prune(dm, req->f[2]);
         reply_ok(c);
 }
 
@@ -641,6 +642,7 @@ static void do_template_commit(struct daemon *dm, struct client *c, const struct
                 if (e < 0)
                         return (void)api_error(c, e, "template %s: %s", d.name, strerror(-e));
         }
+        dom_template_prune(dm, req->f[2]);
         reply_ok(c);
 }
 

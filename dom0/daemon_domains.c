@@ -378,16 +378,54 @@ int dom_kill(struct daemon *dm, struct dom_rt *r)
         return 0;
 }
 
+/* The template whose root a domain runs on ("" for a template itself). */
+static const char *root_template(struct daemon *dm, const struct dom_rt *r)
+{
+        const struct dom_rt *dvm;
+
+        switch (r->d.klass) {
+        case BH_CLASS_APP:
+        case BH_CLASS_DISPVM_TEMPLATE:
+                return r->d.template_name;
+        case BH_CLASS_DISPOSABLE:
+                dvm = dom_find(dm, r->d.template_name);
+                return dvm ? dvm->d.template_name : "";
+        default:
+                return "";
+        }
+}
+
+void dom_template_prune(struct daemon *dm, const char *tmpl)
+{
+        unsigned removed = 0;
+        int e;
+
+        if (!tmpl[0])
+                return;
+        /* A running domain may have any older version mounted; without a
+         * record of which, none goes while one runs (docs/templates.md). */
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (r->live && strcmp(root_template(dm, r), tmpl) == 0)
+                        return;
+        e = bh_template_prune(dm->state_dir, tmpl, &removed);
+        if (e < 0 && e != -ENOENT)
+                bh_log_errno(e, "template %s: removing old versions", tmpl);
+        else if (removed)
+                bh_log_info("template %s: %u old version%s removed", tmpl, removed,
+                            removed == 1 ? "" : "s");
+}
+
 void dom_reap(struct daemon *dm, struct dom_rt *r)
 {
         struct spec_paths p;
         struct bh_start_spec spec;
         bool surprise = !r->stopping;
-        char name[BH_NAME_MAX + 1], netvm[BH_NAME_MAX + 1];
+        char name[BH_NAME_MAX + 1], netvm[BH_NAME_MAX + 1], tmpl[BH_NAME_MAX + 1];
         int e;
 
         memcpy(name, r->d.name, sizeof(name));
         memcpy(netvm, r->d.netvm, sizeof(netvm));
+        snprintf(tmpl, sizeof(tmpl), "%s", root_template(dm, r));
         qrexec_stop(dm, r);
         gui_stop(dm, r);
         e = spec_build(dm, r, &p, &spec);
@@ -421,6 +459,7 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
                 dom_save(dm, r);
         }
         net_stopped(dm, netvm);
+        dom_template_prune(dm, tmpl);
         api_event(dm, surprise ? "died" : "stopped", name);
 }
 

@@ -70,7 +70,7 @@ leftovers() {
 }
 
 debian=${BH_TEST_DEBIAN_TEMPLATE:-0}
-echo "1..$((29 + (debian == 1 ? 2 : 0)))"
+echo "1..$((30 + (debian == 1 ? 2 : 0)))"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host" "$bulkhead" template build host
@@ -192,6 +192,15 @@ check "run directories without a domain are removed on start" \
         test ! -e "$BULKHEAD_STATE_DIR/volatile/dispgone" -a ! -e "$BULKHEAD_RUNTIME_DIR/vchan/dispgone"
 check "corrupt registry file reported with file:line and left untouched" sh -c \
         "grep -q 'broken.conf:[0-9]' '$log' && [ \"\$(sha256sum '$BULKHEAD_STATE_DIR/domains/broken.conf')\" = '$sum' ] && '$bulkhead' ls | grep -q '^work '"
+
+# Old template versions go once no domain on the template runs
+# (docs/templates.md): two new versions of an idle template leave one.
+printf '#!/bin/sh\ntouch "$1/etc/pruned-marker"\n' >"$work/customize" && chmod +x "$work/customize"
+"$bulkhead" template build host idlet >/dev/null &&
+        "$bulkhead" template build host idlet --customize "$work/customize" >/dev/null &&
+        "$bulkhead" template build host idlet --customize "$work/customize" >/dev/null
+versions=$(ls "$BULKHEAD_STATE_DIR/templates/idlet" | grep -c '^v[0-9]')
+check "a new version of an idle template removes the old ones ($versions left)" [ "$versions" = 1 ]
 
 # The debian template takes minutes and a few hundred MB of downloads:
 # only when asked (docs/testing.md).
