@@ -761,6 +761,13 @@ static int cmd_template(int argc, char **argv)
                         return cli_usage_error("template", "--customize goes with kind host");
                 if (customize) {
                         /* bulkheadd runs it, from its own directory. */
+                        /* Said here, with the user's own path: bulkheadd's
+                         * ENOENT would read as "no such domain" (exit 3). */
+                        if (access(customize, X_OK) < 0) {
+                                fprintf(stderr, "bulkhead: template build %s: --customize %s: %s\n",
+                                        args[0], customize, strerror(errno));
+                                return EXIT_USAGE;
+                        }
                         script = absolute_field("customize", customize);
                         if (!script)
                                 return EXIT_FAIL;

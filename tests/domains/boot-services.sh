@@ -55,7 +55,7 @@ chmod 755 "$work/customize"
 printf '#!/bin/sh\necho "customize fails on purpose" >&2\nexit 7\n' >"$work/fails"
 chmod 755 "$work/fails"
 
-echo "1..17"
+echo "1..18"
 daemon_start || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 # --customize: the CLI makes a relative path absolute from its cwd.
@@ -73,6 +73,10 @@ check "after a failed build: the current version is unchanged, no staging direct
         sh -c "[ \"\$(readlink '$BULKHEAD_STATE_DIR/templates/wstartt/current')\" = v1 ] &&
                ! ls -a '$BULKHEAD_STATE_DIR/templates/wstartt' | grep -q '^\.new-'"
 check "the script's output is in bulkheadd's log" grep -q "customize fails on purpose" "$log"
+"$bulkhead" template build host wstartt --customize "$work/no-such-script" 2>"$work/err"
+rc=$?
+check "a missing customize script is a usage error naming it (exit $rc)" \
+        sh -c "[ $rc -eq 2 ] && grep -q 'no-such-script: No such file or directory' '$work/err'"
 
 "$bulkhead" create "$dom" --template wstartt --label green >/dev/null
 "$bulkhead" start "$dom"
