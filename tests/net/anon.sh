@@ -24,7 +24,7 @@ test_cleanup() {
         ip netns del "$inet" 2>/dev/null
 }
 
-echo "1..14"
+echo "1..16"
 [ -x "$bulkhead" ] || { echo "Bail out! no $bulkhead: build the tree first"; exit 1; }
 ip netns add "$inet" || { echo "Bail out! cannot make a network namespace"; exit 1; }
 mkdir -p "$tn"
@@ -97,6 +97,13 @@ if [ "$dns" = 203.0.113.10 ] && awk -v e="$exit_addr" 'tolower($2) ~ /^web\.test
 else
         not_ok "DNS from the workstation is answered through Tor (web.test -> $dns)" "$(tail -5 "$tn/dns.log" 2>&1)"
 fi
+
+gw_ip=$(bh prefs anws-gw ip)
+out=$(bh run anws curl -sS -m 20 --socks5-hostname "$gw_ip:9101" http://web.test/ 2>/dev/null)
+check "the gateway's stream-isolated SOCKS port answers the workstation, through Tor" \
+        sh -c "printf '%s' '$out' | grep -q '$exit_addr'"
+check "in the gateway, only tor reaches the uplink: root there cannot" \
+        sh -c "! '$bulkhead' run anws-gw curl -sS -m 3 -o /dev/null http://203.0.113.10/ 2>/dev/null"
 
 # What must not leave: UDP other than DNS, ICMP, IPv6, direct TCP around Tor.
 bh run anws python3 -c 'import socket; s=socket.socket(2,2); s.sendto(b"leak", ("203.0.113.53", 9999))' >/dev/null 2>&1
