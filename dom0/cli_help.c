@@ -42,14 +42,16 @@ const struct cli_doc cli_docs[] = {
           "argument) runs instead of a command, as a call from dom0 "
           "(docs/qrexec-protocol.md)." },
         { "template",
-          "list | build NAME [--kind host|debian] | install NAME --kernel FILE --ramdisk FILE | "
+          "list | build NAME [--kind host|debian] | install NAME --kernel FILE --ramdisk FILE [--root-image FILE] | "
           "remove NAME",
           "manage templates",
           "build makes a template: kind host (the default) uses this machine's /usr "
           "read-only with a minimal /etc and is ready at once; kind debian builds a "
           "Debian 12 root with mmdebstrap (templates/debian). install makes a new version "
           "of template NAME from a Xen kernel and an initramfs that holds the domain's "
-          "whole root (the Xen backend boots them; docs/xen-backend.md)." },
+          "whole root or, with --root-image, from a kernel, a small initramfs that mounts "
+          "the domain's disks, and a filesystem image every domain of the template shares "
+          "read-only as its root (the Xen backend boots them; docs/xen-backend.md)." },
         { "xl-config", "NAME", "print a domain's Xen configuration",
           "Prints, in xl.cfg(5) syntax, what the Xen backend gives libxenlight for "
           "domain NAME, so it can be debugged with Xen's own tools (xl create -n)." },

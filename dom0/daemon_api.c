@@ -340,6 +340,14 @@ static void do_xl_config(struct daemon *dm, struct client *c, const struct bh_ap
         bh_api_addf(&b, "cmdline=%s", p.cmdline);
         bh_api_addf(&b, "memory=%u", p.memory_mib);
         bh_api_addf(&b, "vcpus=%u", p.vcpus);
+        if (p.ndisks)
+                bh_api_addf(&b, "vbd_script=%s", p.vbd_script);
+        for (unsigned i = 0; i < p.ndisks; i++) {
+                char line[PATH_MAX + 64];
+
+                if (bh_xen_disk_format(&p.disks[i], line, sizeof(line)) == 0)
+                        bh_api_addf(&b, "disk%u=%s", i, line);
+        }
         api_reply(c, &b);
         bh_api_buf_free(&b);
 }
