@@ -106,6 +106,20 @@ static int helper_answer(int fd, int32_t r, uint32_t domid)
         return write(fd, msg, sizeof(msg)) == (ssize_t)sizeof(msg) ? 0 : -EIO;
 }
 
+/* In the helper: closes every descriptor from 3 up but KEEP.  A helper
+ * holds nothing of bulkheadd's, above all not its lock, which a helper
+ * still attaching disks when bulkheadd is killed would otherwise keep from
+ * the next bulkheadd. */
+static void close_all_but(int keep)
+{
+        if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) < 0)
+                for (int fd = 3; fd < keep; fd++)
+                        close(fd);
+        if (close_range((unsigned)keep + 1, ~0U, 0) < 0)
+                for (int fd = keep + 1; fd < 4096; fd++)
+                        close(fd);
+}
+
 static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper_job *job)
 {
         int p[2], status;
@@ -128,6 +142,7 @@ static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper
                 int r;
 
                 close(p[0]);
+                close_all_but(p[1]);
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
                 lg = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
