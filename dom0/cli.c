@@ -448,14 +448,13 @@ static int build_image_template(const char *name, const char *kind)
         return EXIT_OK;
 }
 
-/* Copies from to the new file to (which must not exist), fsynced. */
 static bool all_zero(const char *b, size_t n)
 {
         return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
 }
 
-/* Copies FROM to a new file TO with MODE, fsynced.  Blocks of zeros become
- * holes, so a sparse filesystem image stays sparse. */
+/* Copies FROM to the new file TO (which must not exist) with MODE, fsynced.
+ * Blocks of zeros become holes, so a sparse filesystem image stays sparse. */
 static int copy_file(const char *from, const char *to, mode_t mode)
 {
         _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);

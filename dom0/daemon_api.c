@@ -293,6 +293,16 @@ static void do_clone(struct daemon *dm, struct client *c, const struct bh_api_ms
                 else
                         e = -ENOMEM;
         }
+        if (e == 0) {
+                /* The Xen backend's private volume, once it has one. */
+                _cleanup_free_ char *from = path_private_image(dm, src->d.name);
+                _cleanup_free_ char *to = path_private_image(dm, d.name);
+
+                if (!from || !to)
+                        e = -ENOMEM;
+                else if (access(from, F_OK) == 0)
+                        e = copy_tree(from, to);
+        }
         if (e < 0) {
                 dom_remove(dm, dst);
                 return (void)api_error(c, e, "clone %s: copying the private volume failed", d.name);
