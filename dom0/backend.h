@@ -16,8 +16,18 @@
 struct bh_start_spec {
         const struct bh_domain *d;
         /* The template's root filesystem: container: a directory used as the
-         * read-only lower layer; xen: the template's root image. */
+         * read-only lower layer; xen: the version's root/, beside its xen/. */
         const char *root;
+        /* xen: the template version's root image (xen/root.img), shared
+         * read-only by its domains; NULL when the version's Xen form is an
+         * initramfs holding the whole root. */
+        const char *root_image;
+        /* xen, app domains: the private volume as an image file, made
+         * sparse at the first start and kept; NULL for disposables. */
+        const char *private_image;
+        /* xen: the hotplug script libxl runs in dom0 to attach a file as a
+         * domain's disk (dom0/bulkhead-vbd). */
+        const char *vbd_script;
         /* app domains: the persistent private volume, mounted at /home
          * read-write; NULL for disposables. */
         const char *private_dir;

@@ -3,8 +3,10 @@
  * The Xen backend: every domain a PV guest made with libxenlight.
  *
  * A domain boots its template's kernel and initramfs (xen_plan.c says which
- * files); its init starts the same agents as a container's, over the xen
- * vchan transport.  bulkheadd learns of a death from a xenstore watch on
+ * files), with the template's root image, its private and its volatile
+ * volume as disks when the template has a root image (xen_disks.c makes
+ * the files); its init starts the same agents as a container's, over the
+ * xen vchan transport.  bulkheadd learns of a death from a xenstore watch on
  * @releaseDomain, which xenstored fires when any domain shuts down or goes
  * away: every running instance's death_fd is that one watch's fd, and
  * dead() asks libxl whether the wake-up was this domain's.  A domain that powered off or crashed stays
@@ -33,6 +35,7 @@
 #include "backend.h"
 #include "fsutil.h"
 #include "util.h"
+#include "xen_disks.h"
 #include "xen_plan.h"
 
 /* One libxl context for the daemon's life, and one xenstore connection
@@ -103,6 +106,20 @@ static int helper_answer(int fd, int32_t r, uint32_t domid)
         return write(fd, msg, sizeof(msg)) == (ssize_t)sizeof(msg) ? 0 : -EIO;
 }
 
+/* In the helper: closes every descriptor from 3 up but KEEP.  A helper
+ * holds nothing of bulkheadd's, above all not its lock, which a helper
+ * still attaching disks when bulkheadd is killed would otherwise keep from
+ * the next bulkheadd. */
+static void close_all_but(int keep)
+{
+        if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) < 0)
+                for (int fd = 3; fd < keep; fd++)
+                        close(fd);
+        if (close_range((unsigned)keep + 1, ~0U, 0) < 0)
+                for (int fd = keep + 1; fd < 4096; fd++)
+                        close(fd);
+}
+
 static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper_job *job)
 {
         int p[2], status;
@@ -125,6 +142,7 @@ static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper
                 int r;
 
                 close(p[0]);
+                close_all_but(p[1]);
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
                 lg = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
@@ -227,6 +245,33 @@ static int xen_available(void)
         return ctx_get(&ctx);
 }
 
+/* The plan's disks as libxl's: each a file that the plan's hotplug script
+ * attaches to a loop device in dom0 (dom0/bulkhead-vbd), served by blkback. */
+static int config_disks(const struct bh_xen_plan *plan, libxl_domain_config *cfg)
+{
+        if (!plan->ndisks)
+                return 0;
+        cfg->disks = calloc(plan->ndisks, sizeof(*cfg->disks));
+        if (!cfg->disks)
+                return -ENOMEM;
+        cfg->num_disks = (int)plan->ndisks;
+        for (unsigned i = 0; i < plan->ndisks; i++) {
+                const struct bh_xen_disk *d = &plan->disks[i];
+                libxl_device_disk *x = &cfg->disks[i];
+
+                libxl_device_disk_init(x);
+                x->pdev_path = strdup(d->target);
+                x->vdev = strdup(d->vdev);
+                x->script = strdup(plan->vbd_script);
+                x->backend = LIBXL_DISK_BACKEND_PHY;
+                x->format = LIBXL_DISK_FORMAT_RAW;
+                x->readwrite = d->kind != BH_XEN_DISK_SHARED_RO;
+                if (!x->pdev_path || !x->vdev || !x->script)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* In the helper: make the domain (libxl leaves it paused), then let it run. */
 static int create_in_helper(libxl_ctx *ctx, struct helper_job *job)
 {
@@ -249,7 +294,8 @@ static int create_in_helper(libxl_ctx *ctx, struct helper_job *job)
         cfg.on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
         cfg.on_reboot = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
         cfg.on_crash = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
-        if (!cfg.c_info.name || !cfg.b_info.kernel || !cfg.b_info.ramdisk || !cfg.b_info.cmdline) {
+        if (!cfg.c_info.name || !cfg.b_info.kernel || !cfg.b_info.ramdisk || !cfg.b_info.cmdline ||
+            config_disks(plan, &cfg) < 0) {
                 libxl_domain_config_dispose(&cfg);
                 return -ENOMEM;
         }
@@ -290,6 +336,8 @@ static int xen_start(const struct bh_start_spec *spec, struct bh_instance *ret)
         if (access(plan.kernel, R_OK) < 0 || access(plan.ramdisk, R_OK) < 0)
                 return bh_log_errno(-ENOEXEC, "domain %s: its template has no Xen form (%s, %s)",
                                     spec->d->name, plan.kernel, plan.ramdisk);
+        if ((r = bh_xen_disks_prepare(&plan)) < 0)
+                return bh_log_errno(r, "domain %s: start failed: its disks", spec->d->name);
         *ret = (struct bh_instance){ .pid = 0, .domid = -1, .death_fd = -1 };
         /* Watch before the domain exists: a death right after creation is
          * still seen. */

@@ -562,20 +562,33 @@ static int build_image_template(const char *name, const char *kind)
         return EXIT_OK;
 }
 
-/* Copies from to the new file to (which must not exist), fsynced. */
-static int copy_file(const char *from, const char *to)
+static bool all_zero(const char *b, size_t n)
+{
+        return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
+}
+
+/* Copies FROM to the new file TO (which must not exist) with MODE, fsynced.
+ * Blocks of zeros become holes, so a sparse filesystem image stays sparse. */
+static int copy_file(const char *from, const char *to, mode_t mode)
 {
         _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);
         _cleanup_close_ int out = -1;
         char buf[1 << 16];
+        off_t size = 0;
         ssize_t n;
 
         if (in < 0)
                 return -errno;
-        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         if (out < 0)
                 return -errno;
-        while ((n = read(in, buf, sizeof(buf))) > 0)
+        while ((n = read(in, buf, sizeof(buf))) > 0) {
+                size += n;
+                if (all_zero(buf, (size_t)n)) {
+                        if (lseek(out, n, SEEK_CUR) < 0)
+                                return -errno;
+                        continue;
+                }
                 for (ssize_t done = 0; done < n;) {
                         ssize_t w = write(out, buf + done, (size_t)(n - done));
                         if (w < 0) {
@@ -585,18 +598,22 @@ static int copy_file(const char *from, const char *to)
                         }
                         done += w;
                 }
-        if (n < 0 || fsync(out) < 0)
+        }
+        if (n < 0 || ftruncate(out, size) < 0 || fsync(out) < 0)
                 return -errno;
         return 0;
 }
 
 /*
  * A template's Xen form from files the user has: bulkheadd hands out a
- * staging version, the kernel and initramfs are copied in beside an empty
- * root/, and bulkheadd makes it current; a failure leaves the current
- * version as it was.
+ * staging version, the kernel, the initramfs and the root image (if any)
+ * are copied in beside an empty root/, and bulkheadd makes it current; a
+ * failure leaves the current version as it was.  The root image is made
+ * read-only (0444): every domain of the version shares it, and none may
+ * write it.
  */
-static int install_xen_template(const char *name, const char *kernel, const char *ramdisk)
+static int install_xen_template(const char *name, const char *kernel, const char *ramdisk,
+                                const char *root_image)
 {
         _cleanup_close_ int fd = bh_api_connect();
         _cleanup_free_ struct bh_api_msg *m = malloc(sizeof(*m));
@@ -612,11 +629,12 @@ static int install_xen_template(const char *name, const char *kernel, const char
                 return EXIT_NO_DAEMON;
         if (!m)
                 return EXIT_FAIL;
-        if (access(kernel, R_OK) < 0 || access(ramdisk, R_OK) < 0) {
-                fprintf(stderr, "bulkhead: template %s: cannot read %s: %s\n", name,
-                        access(kernel, R_OK) < 0 ? kernel : ramdisk, strerror(errno));
-                return EXIT_USAGE;
-        }
+        for (const char *const *f = (const char *const[]){ kernel, ramdisk, root_image, NULL }; *f; f++)
+                if (access(*f, R_OK) < 0) {
+                        fprintf(stderr, "bulkhead: template %s: cannot read %s: %s\n", name, *f,
+                                strerror(errno));
+                        return EXIT_USAGE;
+                }
         r = call_on(fd, m, "template-stage", name, NULL);
         if (r < 0)
                 return cli_exit_for(r);
@@ -636,11 +654,16 @@ static int install_xen_template(const char *name, const char *kernel, const char
                 goto fail;
         free(TAKE_PTR(path));
         step = kernel;
-        if (asprintf(&path, "%s/%s", stage, BH_XEN_KERNEL_FILE) < 0 || (r = copy_file(kernel, path)) < 0)
+        if (asprintf(&path, "%s/%s", stage, BH_XEN_KERNEL_FILE) < 0 || (r = copy_file(kernel, path, 0644)) < 0)
                 goto fail_r;
         free(TAKE_PTR(path));
         step = ramdisk;
-        if (asprintf(&path, "%s/%s", stage, BH_XEN_RAMDISK_FILE) < 0 || (r = copy_file(ramdisk, path)) < 0)
+        if (asprintf(&path, "%s/%s", stage, BH_XEN_RAMDISK_FILE) < 0 || (r = copy_file(ramdisk, path, 0644)) < 0)
+                goto fail_r;
+        free(TAKE_PTR(path));
+        step = root_image;
+        if (root_image && (asprintf(&path, "%s/%s", stage, BH_XEN_ROOT_IMAGE_FILE) < 0 ||
+                           (r = copy_file(root_image, path, 0444)) < 0))
                 goto fail_r;
         free(TAKE_PTR(path));
         /* The same writer and checks as every other template.conf. */
@@ -689,6 +712,20 @@ static int cmd_xl_config(int argc, char **argv)
         snprintf(p.cmdline, sizeof(p.cmdline), "%s", (v = bh_api_get(m, 1, "cmdline")) ? v : "");
         p.memory_mib = (v = bh_api_get(m, 1, "memory")) ? (unsigned)strtoul(v, NULL, 10) : 0;
         p.vcpus = (v = bh_api_get(m, 1, "vcpus")) ? (unsigned)strtoul(v, NULL, 10) : 0;
+        snprintf(p.vbd_script, sizeof(p.vbd_script), "%s", (v = bh_api_get(m, 1, "vbd_script")) ? v : "");
+        for (unsigned i = 0; i < BH_XEN_DISKS_MAX; i++) {
+                char key[16];
+
+                snprintf(key, sizeof(key), "disk%u", i);
+                if (!(v = bh_api_get(m, 1, key)))
+                        break;
+                if (bh_xen_disk_parse(v, &p.disks[p.ndisks]) < 0) {
+                        fprintf(stderr, "bulkhead: bad disk from bulkheadd: %s\n", v);
+                        cli_reply_free(m);
+                        return EXIT_FAIL;
+                }
+                p.ndisks++;
+        }
         cli_reply_free(m);
         if (!p.name[0] || !p.kernel[0] || !p.memory_mib || !p.vcpus) {
                 fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");
@@ -779,12 +816,14 @@ static int cmd_template(int argc, char **argv)
                 return build_image_template(args[0], kind);
         }
         if (strcmp(argv[1], "install") == 0) {
-                const char *name = NULL, *kernel = NULL, *ramdisk = NULL;
+                const char *name = NULL, *kernel = NULL, *ramdisk = NULL, *root_image = NULL;
                 for (int i = 2; i < argc; i++) {
                         if (strcmp(argv[i], "--kernel") == 0 && i + 1 < argc)
                                 kernel = argv[++i];
                         else if (strcmp(argv[i], "--ramdisk") == 0 && i + 1 < argc)
                                 ramdisk = argv[++i];
+                        else if (strcmp(argv[i], "--root-image") == 0 && i + 1 < argc)
+                                root_image = argv[++i];
                         else if (argv[i][0] != '-' && !name)
                                 name = argv[i];
                         else
@@ -792,7 +831,7 @@ static int cmd_template(int argc, char **argv)
                 }
                 if (!name || !kernel || !ramdisk)
                         return cli_usage_error("template", "install needs NAME, --kernel FILE and --ramdisk FILE");
-                return install_xen_template(name, kernel, ramdisk);
+                return install_xen_template(name, kernel, ramdisk, root_image);
         }
         return cli_usage_error("template", "give list, build, install or remove");
 }

@@ -54,7 +54,7 @@ const struct cli_doc cli_docs[] = {
           "(docs/qrexec-protocol.md)." },
         { "template",
           "list | build [KIND] NAME [--kind KIND] [--customize SCRIPT] | "
-          "install NAME --kernel FILE --ramdisk FILE | remove NAME",
+          "install NAME --kernel FILE --ramdisk FILE [--root-image FILE] | remove NAME",
           "manage templates",
           "build makes a template: kind host (the default) uses this machine's /usr "
           "read-only with a minimal /etc and is ready at once; any other kind is a recipe "
@@ -65,8 +65,10 @@ const struct cli_doc cli_docs[] = {
           "directory as its only argument (at most 60 s; a recipe's customize, e.g. "
           "templates/whonix-gateway/customize); if SCRIPT fails, the current version "
           "stays. install makes a new version of template NAME from a Xen kernel and an "
-          "initramfs that holds the domain's whole root (the Xen backend boots them; "
-          "docs/xen-backend.md)." },
+          "initramfs that holds the domain's whole root or, with --root-image, from a "
+          "kernel, a small initramfs that mounts the domain's disks, and a filesystem "
+          "image every domain of the template shares read-only as its root (the Xen "
+          "backend boots them; docs/xen-backend.md)." },
         { "firewall", "NAME [list] [--json] | NAME add accept|drop [dst=A.B.C.D[/N]|dsthost=NAME] [proto=tcp|udp|icmp] [port=N[-M]] | NAME del N | NAME default accept|drop",
           "show or change what a domain may reach",
           "The rules apply in order in NAME's netvm, the first match decides, then the "

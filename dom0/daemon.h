@@ -56,6 +56,7 @@ struct daemon {
 char *path_registry_dir(struct daemon *dm);
 char *path_template_root(struct daemon *dm, const char *template_name);
 char *path_private(struct daemon *dm, const char *name);
+char *path_private_image(struct daemon *dm, const char *name);
 char *path_volatile(struct daemon *dm, const char *name);
 char *path_vchan(struct daemon *dm, const char *name);
 char *path_console(struct daemon *dm, const char *name);

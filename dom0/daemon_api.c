@@ -368,6 +368,16 @@ static void do_clone(struct daemon *dm, struct client *c, const struct bh_api_ms
                 else
                         e = -ENOMEM;
         }
+        if (e == 0) {
+                /* The Xen backend's private volume, once it has one. */
+                _cleanup_free_ char *from = path_private_image(dm, src->d.name);
+                _cleanup_free_ char *to = path_private_image(dm, d.name);
+
+                if (!from || !to)
+                        e = -ENOMEM;
+                else if (access(from, F_OK) == 0)
+                        e = copy_tree(from, to);
+        }
         if (e < 0) {
                 dom_remove(dm, dst);
                 return (void)api_error(c, e, "clone %s: copying the private volume failed", d.name);
@@ -415,6 +425,14 @@ static void do_xl_config(struct daemon *dm, struct client *c, const struct bh_ap
         bh_api_addf(&b, "cmdline=%s", p.cmdline);
         bh_api_addf(&b, "memory=%u", p.memory_mib);
         bh_api_addf(&b, "vcpus=%u", p.vcpus);
+        if (p.ndisks)
+                bh_api_addf(&b, "vbd_script=%s", p.vbd_script);
+        for (unsigned i = 0; i < p.ndisks; i++) {
+                char line[PATH_MAX + 64];
+
+                if (bh_xen_disk_format(&p.disks[i], line, sizeof(line)) == 0)
+                        bh_api_addf(&b, "disk%u=%s", i, line);
+        }
         api_reply(c, &b);
         bh_api_buf_free(&b);
 }

@@ -162,6 +162,7 @@ int dom_remove(struct daemon *dm, struct dom_rt *r)
 /* Everything a start or destroy needs, derived from the registry. */
 struct spec_paths {
         char *root, *private_dir, *private_lower, *volatile_dir, *vchan_dir, *console;
+        char *root_image, *private_image, *vbd_script;
         struct bh_template_conf tconf;
         const char *ro_binds[2];
 };
@@ -174,6 +175,32 @@ static void spec_paths_free(struct spec_paths *p)
         free(p->volatile_dir);
         free(p->vchan_dir);
         free(p->console);
+        free(p->root_image);
+        free(p->private_image);
+        free(p->vbd_script);
+}
+
+/* The Xen backend's files: the version's root image if it has one (else
+ * its initramfs is the whole root), the private image beside private/, the
+ * hotplug script among dom0's helpers.  Cheap enough to find for every
+ * backend. */
+static int xen_paths(struct daemon *dm, const char *name, bool disposable, struct spec_paths *p)
+{
+        size_t n = strlen(p->root);
+
+        if (n < 5 || asprintf(&p->root_image, "%.*s/%s", (int)(n - 5), p->root, BH_XEN_ROOT_IMAGE_FILE) < 0) {
+                p->root_image = NULL;
+                return -ENOMEM;
+        }
+        if (access(p->root_image, F_OK) < 0)
+                free(TAKE_PTR(p->root_image));
+        if (!disposable && !(p->private_image = path_private_image(dm, name)))
+                return -ENOMEM;
+        if (asprintf(&p->vbd_script, "%s/bulkhead-vbd", dm->qrexec_dir) < 0) {
+                p->vbd_script = NULL;
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
@@ -214,9 +241,14 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
         p->console = path_console(dm, r->d.name);
         if (!p->root || !p->volatile_dir || !p->vchan_dir || !p->console)
                 return -ENOMEM;
+        if (xen_paths(dm, r->d.name, r->d.klass == BH_CLASS_DISPOSABLE, p) < 0)
+                return -ENOMEM;
         *spec = (struct bh_start_spec){
                 .d = &r->d,
                 .root = p->root,
+                .root_image = p->root_image,
+                .private_image = p->private_image,
+                .vbd_script = p->vbd_script,
                 .private_dir = p->private_dir,
                 .private_lower = p->private_lower,
                 .volatile_dir = p->volatile_dir,

@@ -4,6 +4,7 @@
  *   STATE/domains/NAME.conf           the registry (registry.c)
  *   STATE/templates/NAME/             template roots (template_host.c)
  *   STATE/volumes/NAME/private/       an app domain's /home, kept
+ *   STATE/volumes/NAME/private.img    the same on Xen: an image file
  *   STATE/volatile/NAME/              one run's throw-away layers
  *   STATE/logs/NAME.log               console of the last run
  *   RUNTIME/bulkheadd.sock            the API
@@ -38,6 +39,14 @@ char *path_private(struct daemon *dm, const char *name)
 {
         char *s;
         if (asprintf(&s, "%s/volumes/%s/private", dm->state_dir, name) < 0)
+                return NULL;
+        return s;
+}
+
+char *path_private_image(struct daemon *dm, const char *name)
+{
+        char *s;
+        if (asprintf(&s, "%s/volumes/%s/private.img", dm->state_dir, name) < 0)
                 return NULL;
         return s;
 }

@@ -5,6 +5,11 @@ BH_DOM0_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0 \
 	-DBH_BINDIR=\"$(bindir)\" \
 	-DBH_TEMPLATES_DIR=\"$(pkgdatadir)/templates\"
 
+# libxl's hotplug script for the Xen backend's file-backed disks, beside
+# the qrexec daemons where bulkheadd looks for its helpers (--qrexec-dir).
+xenscriptdir = $(pkglibexecdir)
+dist_xenscript_SCRIPTS = dom0/bulkhead-vbd
+
 # Template recipes, run by `bulkhead template build`.
 debiantemplatedir = $(pkgdatadir)/templates/debian
 dist_debiantemplate_SCRIPTS = templates/debian/build
@@ -30,7 +35,7 @@ dom0_bulkheadd_SOURCES = \
 	dom0/xen_plan.h \
 	dom0/xen_plan.c
 if HAVE_XEN
-dom0_bulkheadd_SOURCES += dom0/backend_xen.c
+dom0_bulkheadd_SOURCES += dom0/backend_xen.c dom0/xen_disks.h dom0/xen_disks.c
 endif
 dom0_bulkheadd_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 dom0_bulkheadd_CFLAGS = $(AM_CFLAGS) $(XEN_CFLAGS)
@@ -72,7 +77,7 @@ tests_dom0_test_api_proto_LDADD = dom0/libapi.a $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/dom0/test_xen_plan
 TESTS += tests/dom0/test_xen_plan
-tests_dom0_test_xen_plan_SOURCES = tests/dom0/test_xen_plan.c dom0/xen_plan.c
+tests_dom0_test_xen_plan_SOURCES = tests/dom0/test_xen_plan.c dom0/xen_plan.c dom0/xen_disks.c
 tests_dom0_test_xen_plan_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 tests_dom0_test_xen_plan_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_dom0_test_xen_plan_LDADD = $(CMOCKA_LIBS)

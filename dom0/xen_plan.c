@@ -1,15 +1,67 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "xen_plan.h"
 
+static int path_into(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int path_into(char *buf, size_t len, const char *fmt, ...)
+{
+        va_list ap;
+        int w;
+
+        va_start(ap, fmt);
+        w = vsnprintf(buf, len, fmt, ap);
+        va_end(ap);
+        return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The disk's file: PATH, or DIR/FILE. */
+static int add_disk(struct bh_xen_plan *p, const char *vdev, enum bh_xen_disk_kind kind,
+                    unsigned long long bytes, const char *path, const char *file)
+{
+        struct bh_xen_disk *d;
+
+        if (p->ndisks >= BH_XEN_DISKS_MAX)
+                return -E2BIG;
+        d = &p->disks[p->ndisks];
+        snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
+        d->kind = kind;
+        d->bytes = bytes;
+        if (path_into(d->target, sizeof(d->target), "%s%s%s", path, file ? "/" : "", file ? file : "") < 0)
+                return -ENAMETOOLONG;
+        p->ndisks++;
+        return 0;
+}
+
+/* xvda the template's root, read-only and shared; xvdb the private volume
+ * (app domains); xvdc the volatile one, the upper layer of the domain's
+ * overlay root.  The domain's init finds them by these names. */
+static int plan_disks(const struct bh_start_spec *spec, struct bh_xen_plan *p)
+{
+        int r;
+
+        if (!spec->volatile_dir || !spec->vbd_script)
+                return -EINVAL;
+        if (path_into(p->vbd_script, sizeof(p->vbd_script), "%s", spec->vbd_script) < 0)
+                return -ENAMETOOLONG;
+        if ((r = add_disk(p, "xvda", BH_XEN_DISK_SHARED_RO, 0, spec->root_image, NULL)) < 0)
+                return r;
+        if (spec->private_image &&
+            (r = add_disk(p, "xvdb", BH_XEN_DISK_KEEP, BH_XEN_PRIVATE_BYTES, spec->private_image, NULL)) < 0)
+                return r;
+        return add_disk(p, "xvdc", BH_XEN_DISK_FRESH, BH_XEN_VOLATILE_BYTES, spec->volatile_dir,
+                        BH_XEN_VOLATILE_FILE);
+}
+
 int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret)
 {
         const char *root = spec->root;
         size_t n, dir;
-        int w;
+        int r;
 
         memset(ret, 0, sizeof(*ret));
         if (!root || !spec->d)
@@ -19,32 +71,100 @@ int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret)
         if (n < 6 || strcmp(root + n - 5, "/root") != 0)
                 return -EINVAL;
         dir = n - 5;
-        w = snprintf(ret->kernel, sizeof(ret->kernel), "%.*s/%s", (int)dir, root, BH_XEN_KERNEL_FILE);
-        if (w < 0 || (size_t)w >= sizeof(ret->kernel))
+        if (path_into(ret->kernel, sizeof(ret->kernel), "%.*s/%s", (int)dir, root, BH_XEN_KERNEL_FILE) < 0 ||
+            path_into(ret->ramdisk, sizeof(ret->ramdisk), "%.*s/%s", (int)dir, root, BH_XEN_RAMDISK_FILE) < 0)
                 return -ENAMETOOLONG;
-        w = snprintf(ret->ramdisk, sizeof(ret->ramdisk), "%.*s/%s", (int)dir, root, BH_XEN_RAMDISK_FILE);
-        if (w < 0 || (size_t)w >= sizeof(ret->ramdisk))
-                return -ENAMETOOLONG;
+        if (spec->root_image && (r = plan_disks(spec, ret)) < 0)
+                return r;
         snprintf(ret->name, sizeof(ret->name), "%s", spec->d->name);
-        snprintf(ret->cmdline, sizeof(ret->cmdline), "%s%s", BH_XEN_CMDLINE_BASE,
+        snprintf(ret->cmdline, sizeof(ret->cmdline), "%s%s%s%s", BH_XEN_CMDLINE_BASE,
+                 ret->ndisks ? " bulkhead.disks=1" : "", ret->ndisks && spec->private_image ? " bulkhead.private=1" : "",
                  spec->gui ? " bulkhead.gui=1" : "");
         ret->memory_mib = spec->d->memory_mib;
         ret->vcpus = spec->d->vcpus ? spec->d->vcpus : 1;
         return 0;
 }
 
+static const char *const kind_names[] = {
+        [BH_XEN_DISK_SHARED_RO] = "shared-ro",
+        [BH_XEN_DISK_KEEP] = "keep",
+        [BH_XEN_DISK_FRESH] = "fresh",
+};
+
+int bh_xen_disk_format(const struct bh_xen_disk *d, char *buf, size_t len)
+{
+        int w = snprintf(buf, len, "%s %s %llu %s", d->vdev, kind_names[d->kind], d->bytes, d->target);
+
+        return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
+int bh_xen_disk_parse(const char *s, struct bh_xen_disk *ret)
+{
+        char vdev[8], kind[16];
+        unsigned long long bytes;
+        int off = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        if (sscanf(s, "%7s %15s %llu %n", vdev, kind, &bytes, &off) != 3 || off == 0 || s[off] != '/')
+                return -EINVAL;
+        if (strncmp(vdev, "xvd", 3) != 0 || strlen(vdev) != 4 || vdev[3] < 'a' || vdev[3] > 'z')
+                return -EINVAL;
+        for (size_t k = 0;; k++) {
+                if (k == sizeof(kind_names) / sizeof(kind_names[0]))
+                        return -EINVAL;
+                if (strcmp(kind, kind_names[k]) == 0) {
+                        ret->kind = (enum bh_xen_disk_kind)k;
+                        break;
+                }
+        }
+        if (strlen(s + off) >= sizeof(ret->target) || strchr(s + off, '\n'))
+                return -EINVAL;
+        snprintf(ret->vdev, sizeof(ret->vdev), "%s", vdev);
+        snprintf(ret->target, sizeof(ret->target), "%s", s + off);
+        ret->bytes = bytes;
+        return 0;
+}
+
 /* xl.cfg strings are double-quoted; our names and paths have no quote or
  * backslash in them (names are checked, paths are bulkheadd's own), but a
  * state directory could, so escape them rather than print a broken file. */
-static void print_string(FILE *out, const char *key, const char *v)
+static void print_escaped(FILE *out, const char *v)
 {
-        fprintf(out, "%s = \"", key);
         for (; *v; v++) {
                 if (*v == '"' || *v == '\\')
                         fputc('\\', out);
                 fputc(*v, out);
         }
+}
+
+static void print_string(FILE *out, const char *key, const char *v)
+{
+        fprintf(out, "%s = \"", key);
+        print_escaped(out, v);
         fputs("\"\n", out);
+}
+
+/* xl-disk-configuration(5): target last, since it may hold commas. */
+static void print_disks(const struct bh_xen_plan *p, FILE *out)
+{
+        if (!p->ndisks)
+                return;
+        fputs("# xvda: the template's root image, shared read-only by its domains;\n"
+              "# xvdb: the private volume (app domains); xvdc: the volatile volume,\n"
+              "# made afresh at each start (bulkheadd makes the files before xl would).\n"
+              "disk = [\n",
+              out);
+        for (unsigned i = 0; i < p->ndisks; i++) {
+                const struct bh_xen_disk *d = &p->disks[i];
+
+                fprintf(out, "    \"format=raw, vdev=%s, access=%s, backendtype=phy, script=", d->vdev,
+                        d->kind == BH_XEN_DISK_SHARED_RO ? "ro" : "rw");
+                print_escaped(out, p->vbd_script);
+                fputs(", target=", out);
+                print_escaped(out, d->target);
+                fputs("\",\n", out);
+        }
+        fputs("]\n", out);
 }
 
 int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out)
@@ -61,6 +181,7 @@ int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out)
         fprintf(out, "memory = %u\n", p->memory_mib);
         fprintf(out, "maxmem = %u\n", p->memory_mib);
         fprintf(out, "vcpus = %u\n", p->vcpus);
+        print_disks(p, out);
         print_string(out, "on_poweroff", "destroy");
         print_string(out, "on_reboot", "destroy");
         print_string(out, "on_crash", "destroy");

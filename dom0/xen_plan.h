@@ -15,12 +15,39 @@
 #include "backend.h"
 
 /* A template's Xen form, beside its root/ in the version directory
- * (docs/templates.md): the kernel and the initramfs the domain boots. */
+ * (docs/templates.md): the kernel and the initramfs the domain boots, and
+ * optionally the root filesystem image every domain of the template shares
+ * read-only (then the initramfs only mounts the disks). */
 #define BH_XEN_KERNEL_FILE "xen/vmlinuz"
 #define BH_XEN_RAMDISK_FILE "xen/initrd.img"
+#define BH_XEN_ROOT_IMAGE_FILE "xen/root.img"
+/* In the domain's volatile directory, made afresh at each start. */
+#define BH_XEN_VOLATILE_FILE "volatile.img"
 /* The domain's console and its kernel's first words; the init reads
- * bulkhead.gui=1 to start the GUI agent (docs/xen-backend.md). */
+ * bulkhead.gui=1 to start the GUI agent, bulkhead.disks=1 to mount its
+ * disks and bulkhead.private=1 to mount a private one at /home
+ * (docs/xen-backend.md). */
 #define BH_XEN_CMDLINE_BASE "console=hvc0 loglevel=4"
+/* Sizes of the sparse files: they cost only what the domain writes.  The
+ * private volume's is fixed at its first start (its /home; 2 GiB as in
+ * Qubes); the volatile one takes the writes to / of one run. */
+#define BH_XEN_PRIVATE_BYTES (2ULL << 30)
+#define BH_XEN_VOLATILE_BYTES (1ULL << 30)
+/* root, private, volatile */
+#define BH_XEN_DISKS_MAX 3
+
+enum bh_xen_disk_kind {
+        BH_XEN_DISK_SHARED_RO, /* the template's root image: exists, never written */
+        BH_XEN_DISK_KEEP,      /* the private volume: made sparse once, then kept */
+        BH_XEN_DISK_FRESH,     /* the volatile volume: made sparse at each start */
+};
+
+struct bh_xen_disk {
+        char vdev[8];          /* xvda, xvdb, xvdc */
+        char target[PATH_MAX]; /* a regular file in dom0 */
+        enum bh_xen_disk_kind kind;
+        unsigned long long bytes; /* KEEP and FRESH: the size to make it */
+};
 
 struct bh_xen_plan {
         char name[BH_NAME_MAX + 1];
@@ -29,11 +56,25 @@ struct bh_xen_plan {
         char cmdline[128];
         unsigned memory_mib;
         unsigned vcpus;
+        /* The hotplug script libxl runs to attach each disk (a file) in
+         * dom0; empty when there are no disks. */
+        char vbd_script[PATH_MAX];
+        struct bh_xen_disk disks[BH_XEN_DISKS_MAX];
+        unsigned ndisks;
 };
 
 /* -EINVAL when the spec's root does not end in "/root" (bulkheadd always
- * gives a template version's root directory), -ENAMETOOLONG. */
+ * gives a template version's root directory), or it has a root image but no
+ * volatile directory or vbd script; -ENAMETOOLONG.  Disks only when the
+ * spec has a root image: xvda the root (read-only), xvdb the private image
+ * (app domains), xvdc the volatile one. */
 int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret);
 
 /* The plan as an xl configuration file (xl.cfg(5)). */
 int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out);
+
+/* One disk as a line "vdev kind bytes target" (the API's form, for
+ * `bulkhead xl-config`), and back; parse refuses anything else with
+ * -EINVAL. */
+int bh_xen_disk_format(const struct bh_xen_disk *d, char *buf, size_t len);
+int bh_xen_disk_parse(const char *s, struct bh_xen_disk *ret);

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "xen_disks.h"
 #include "xen_plan.h"
 
 static struct bh_domain dom(const char *name, unsigned mem, unsigned vcpus)
@@ -98,6 +101,164 @@ static void test_plan_printed_as_xl_reads_it(void **state)
         free(text);
 }
 
+static void test_plan_without_root_image_has_no_disks(void **state)
+{
+        struct bh_domain d = dom("work", 192, 1);
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root",
+                                      .private_image = "/s/volumes/work/private.img",
+                                      .volatile_dir = "/s/volatile/work", .vbd_script = "/x/bulkhead-vbd" };
+        struct bh_xen_plan p;
+
+        (void)state;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(p.ndisks, 0);
+        assert_string_equal(p.cmdline, "console=hvc0 loglevel=4");
+}
+
+static void test_plan_app_domain_has_root_private_and_volatile(void **state)
+{
+        struct bh_domain d = dom("work", 192, 1);
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root",
+                                      .root_image = "/s/templates/t/v1/xen/root.img",
+                                      .private_image = "/s/volumes/work/private.img",
+                                      .volatile_dir = "/s/volatile/work", .vbd_script = "/x/bulkhead-vbd" };
+        struct bh_xen_plan p;
+
+        (void)state;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(p.ndisks, 3);
+        assert_string_equal(p.disks[0].vdev, "xvda");
+        assert_string_equal(p.disks[0].target, "/s/templates/t/v1/xen/root.img");
+        assert_int_equal(p.disks[0].kind, BH_XEN_DISK_SHARED_RO);
+        assert_string_equal(p.disks[1].vdev, "xvdb");
+        assert_string_equal(p.disks[1].target, "/s/volumes/work/private.img");
+        assert_int_equal(p.disks[1].kind, BH_XEN_DISK_KEEP);
+        assert_true(p.disks[1].bytes == BH_XEN_PRIVATE_BYTES);
+        assert_string_equal(p.disks[2].vdev, "xvdc");
+        assert_string_equal(p.disks[2].target, "/s/volatile/work/volatile.img");
+        assert_int_equal(p.disks[2].kind, BH_XEN_DISK_FRESH);
+        assert_string_equal(p.vbd_script, "/x/bulkhead-vbd");
+        assert_string_equal(p.cmdline, "console=hvc0 loglevel=4 bulkhead.disks=1 bulkhead.private=1");
+}
+
+static void test_plan_disposable_has_no_private_disk(void **state)
+{
+        struct bh_domain d = dom("disp3", 192, 1);
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root",
+                                      .root_image = "/s/templates/t/v1/xen/root.img",
+                                      .volatile_dir = "/s/volatile/disp3", .vbd_script = "/x/v" };
+        struct bh_xen_plan p;
+
+        (void)state;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(p.ndisks, 2);
+        assert_string_equal(p.disks[1].vdev, "xvdc");
+        assert_string_equal(p.cmdline, "console=hvc0 loglevel=4 bulkhead.disks=1");
+        spec.volatile_dir = NULL;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), -EINVAL);
+}
+
+static void test_plan_disks_printed_as_xl_reads_them(void **state)
+{
+        struct bh_domain d = dom("work", 192, 1);
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root",
+                                      .root_image = "/s/templates/t/v1/xen/root.img",
+                                      .private_image = "/s/volumes/work/private.img",
+                                      .volatile_dir = "/s/volatile/work", .vbd_script = "/x/bulkhead-vbd" };
+        struct bh_xen_plan p;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        (void)state;
+        assert_non_null(f);
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
+        fclose(f);
+        assert_non_null(strstr(text, "\"format=raw, vdev=xvda, access=ro, backendtype=phy, "
+                                     "script=/x/bulkhead-vbd, target=/s/templates/t/v1/xen/root.img\",\n"));
+        assert_non_null(strstr(text, "vdev=xvdb, access=rw,"));
+        assert_non_null(strstr(text, "target=/s/volatile/work/volatile.img\",\n]\n"));
+        free(text);
+}
+
+static void test_disk_line_round_trips_and_refuses_junk(void **state)
+{
+        struct bh_xen_disk d = { .vdev = "xvdb", .target = "/a b/private.img", .kind = BH_XEN_DISK_KEEP,
+                                 .bytes = 1ULL << 31 };
+        struct bh_xen_disk back;
+        char line[PATH_MAX + 64];
+        const char *bad[] = { "", "xvdb keep 1", "xvdb keep 1 rel/path", "sda keep 1 /x", "xvdb maybe 1 /x",
+                              "xvdbb keep 1 /x", "xvdb keep x /x", "xvdb keep 1 /x\n/y" };
+
+        (void)state;
+        assert_int_equal(bh_xen_disk_format(&d, line, sizeof(line)), 0);
+        assert_string_equal(line, "xvdb keep 2147483648 /a b/private.img");
+        assert_int_equal(bh_xen_disk_parse(line, &back), 0);
+        assert_string_equal(back.vdev, "xvdb");
+        assert_string_equal(back.target, "/a b/private.img");
+        assert_int_equal(back.kind, BH_XEN_DISK_KEEP);
+        assert_true(back.bytes == 1ULL << 31);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(bh_xen_disk_parse(bad[i], &back), -EINVAL);
+}
+
+/* The private image is made once and kept; the volatile one is new (and
+ * empty) at every start; both sparse; the root image is never touched. */
+static void test_disks_prepare_keeps_private_and_renews_volatile(void **state)
+{
+        char dir[] = "/tmp/bh-xen-disks-XXXXXX";
+        struct bh_xen_plan p = { .ndisks = 3 };
+        struct stat st;
+        FILE *f;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(p.disks[0].target, sizeof(p.disks[0].target), "%s/root.img", dir);
+        p.disks[0].kind = BH_XEN_DISK_SHARED_RO;
+        snprintf(p.disks[1].target, sizeof(p.disks[1].target), "%s/private.img", dir);
+        p.disks[1].kind = BH_XEN_DISK_KEEP;
+        p.disks[1].bytes = 1ULL << 30;
+        snprintf(p.disks[2].target, sizeof(p.disks[2].target), "%s/volatile.img", dir);
+        p.disks[2].kind = BH_XEN_DISK_FRESH;
+        p.disks[2].bytes = 1ULL << 29;
+
+        assert_int_equal(bh_xen_disks_prepare(&p), -ENOENT); /* no root image */
+        f = fopen(p.disks[0].target, "w");
+        assert_non_null(f);
+        fputs("root", f);
+        fclose(f);
+        assert_int_equal(bh_xen_disks_prepare(&p), 0);
+        assert_int_equal(stat(p.disks[1].target, &st), 0);
+        assert_true(st.st_size == 1LL << 30);
+        assert_true(st.st_blocks < 64); /* sparse */
+        assert_int_equal(stat(p.disks[2].target, &st), 0);
+        assert_true(st.st_size == 1LL << 29);
+
+        /* What the domain wrote: kept in private, gone from volatile. */
+        for (int i = 1; i <= 2; i++) {
+                f = fopen(p.disks[i].target, "r+");
+                assert_non_null(f);
+                fputs("written", f);
+                fclose(f);
+        }
+        assert_int_equal(bh_xen_disks_prepare(&p), 0);
+        for (int i = 1; i <= 2; i++) {
+                char buf[8] = "";
+                f = fopen(p.disks[i].target, "r");
+                assert_non_null(f);
+                assert_true(fread(buf, 1, 7, f) == 7);
+                fclose(f);
+                assert_int_equal(strcmp(buf, "written") == 0, i == 1);
+        }
+        assert_int_equal(stat(p.disks[0].target, &st), 0);
+        assert_true(st.st_size == 4);
+
+        for (int i = 0; i < 3; i++)
+                unlink(p.disks[i].target);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -106,6 +267,12 @@ int main(void)
                 cmocka_unit_test(test_plan_refuses_a_root_that_is_not_a_version_root),
                 cmocka_unit_test(test_plan_refuses_paths_too_long),
                 cmocka_unit_test(test_plan_printed_as_xl_reads_it),
+                cmocka_unit_test(test_plan_without_root_image_has_no_disks),
+                cmocka_unit_test(test_plan_app_domain_has_root_private_and_volatile),
+                cmocka_unit_test(test_plan_disposable_has_no_private_disk),
+                cmocka_unit_test(test_plan_disks_printed_as_xl_reads_them),
+                cmocka_unit_test(test_disk_line_round_trips_and_refuses_junk),
+                cmocka_unit_test(test_disks_prepare_keeps_private_and_renews_volatile),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
