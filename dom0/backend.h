@@ -77,6 +77,11 @@ struct bh_backend {
         /* How long a started domain may take until its agent serves: the
          * disposable pool gives up on one after this. */
         unsigned boot_timeout_s;
+        /* After a preloaded disposable is taken, how long the pool waits
+         * before booting its replacement: the taken one is starting its
+         * command then, and a boot beside it would slow exactly the request
+         * the pool is there to speed up. */
+        unsigned pool_settle_ms;
         /* 0 if this machine can run the backend, else why not. */
         int (*available)(void);
         /* Boots the domain; returns once its init runs. */

@@ -757,6 +757,8 @@ const struct bh_backend bh_backend_container = {
         .name = "container",
         .transport = BH_VCHAN_SOCKET,
         .boot_timeout_s = 30,
+        /* A container's command runs within milliseconds of the unpause. */
+        .pool_settle_ms = 200,
         .available = ct_available,
         .start = start_default,
         .pause = ct_pause,

@@ -489,6 +489,10 @@ const struct bh_backend bh_backend_xen = {
         .transport = BH_VCHAN_XEN,
         /* A kernel boot; minutes under software emulation (the test bed). */
         .boot_timeout_s = 180,
+        /* An unpaused domain takes a second or two to run a command, under
+         * emulation longer; a domain boot meanwhile takes the CPUs from it
+         * (docs/xen-backend.md, the bench). */
+        .pool_settle_ms = 5000,
         .available = xen_available,
         .start = xen_start,
         .pause = xen_pause,

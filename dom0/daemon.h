@@ -20,6 +20,7 @@ struct dom_rt {
         struct bh_instance inst;
         bool live;          /* inst describes a running or paused domain */
         bool warming;       /* preloaded, waiting for its agent before pausing */
+        int64_t warm_since_ms; /* monotonic: when it started warming */
         bool pooled;        /* preloaded, paused, nobody's yet */
         bool stopping;      /* shutdown or kill requested: its death is no surprise */
         uint64_t owner;     /* disposable: the API client it lives for; 0 none */

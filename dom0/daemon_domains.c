@@ -616,9 +616,11 @@ int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **re
 /* After a failed refill, wait this long before the next try, so a broken
  * template costs one log line every few seconds rather than a busy loop. */
 #define POOL_RETRY_MS 3000
-/* After a request took a preloaded disposable, wait this long before
- * starting its replacement. */
-#define POOL_REFILL_DELAY_MS 200
+/* A warming disposable's agent is looked for every elapsed/20 ms, within
+ * these bounds: a container is ready in tens of milliseconds, a Xen domain
+ * in seconds, and each look costs a xenstore round trip there. */
+#define POOL_POLL_MIN_MS 5
+#define POOL_POLL_MAX_MS 250
 static int64_t pool_retry_at;
 
 static int64_t now_ms(void)
@@ -637,8 +639,8 @@ int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **r
                 r->pooled = false;
                 /* Let the command just handed out start before the refill
                  * competes with it for the CPUs. */
-                if (pool_retry_at < now_ms() + POOL_REFILL_DELAY_MS)
-                        pool_retry_at = now_ms() + POOL_REFILL_DELAY_MS;
+                if (pool_retry_at < now_ms() + dm->backend->pool_settle_ms)
+                        pool_retry_at = now_ms() + dm->backend->pool_settle_ms;
                 if (dom_unpause(dm, r) < 0) {
                         r->stopping = true;
                         dom_reap(dm, r);
@@ -703,8 +705,10 @@ void dom_pool_tick(struct daemon *dm)
                  * behind a whole refill. */
                 if (have < dvm->d.preload && now_ms() >= pool_retry_at) {
                         struct dom_rt *n;
-                        if (dom_new_disposable(dm, dvm, &n) == 0)
+                        if (dom_new_disposable(dm, dvm, &n) == 0) {
                                 n->warming = true;
+                                n->warm_since_ms = now_ms();
+                        }
                         else
                                 pool_retry_at = now_ms() + POOL_RETRY_MS;
                 }
@@ -713,9 +717,17 @@ void dom_pool_tick(struct daemon *dm)
 
 int dom_pool_timeout(struct daemon *dm)
 {
+        int64_t poll = -1;
+
         for (struct dom_rt *r = dm->doms; r; r = r->next)
-                if (r->warming)
-                        return 5;
+                if (r->warming) {
+                        int64_t p = (now_ms() - r->warm_since_ms) / 20;
+
+                        p = p < POOL_POLL_MIN_MS ? POOL_POLL_MIN_MS : p > POOL_POLL_MAX_MS ? POOL_POLL_MAX_MS : p;
+                        poll = poll < 0 || p < poll ? p : poll;
+                }
+        if (poll >= 0)
+                return (int)poll;
         for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
                 unsigned have = 0;
                 if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
