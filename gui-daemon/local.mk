@@ -17,8 +17,12 @@ gui_daemon_bulkhead_guid_CFLAGS = $(AM_CFLAGS) $(GTK_CFLAGS)
 gui_daemon_bulkhead_guid_LDADD = gui-daemon/libguidstate.a dom0/libapi.a $(BH_LIBS) \
 	$(GTK_LIBS) -lm
 
-check_PROGRAMS += tests/gui-daemon/test_guid_state tests/gui-daemon/test_guid_clipboard \
-	tests/gui-daemon/hostile-agent
+check_PROGRAMS += tests/gui-daemon/test_guid_state tests/gui-daemon/test_guid_clipboard
+# Built with everything: the Xen test bed takes them (tests/xen/binaries).
+noinst_PROGRAMS += tests/gui-daemon/hostile-agent tests/gui-daemon/png-probe
+tests_gui_daemon_png_probe_SOURCES = tests/gui-daemon/png-probe.c
+tests_gui_daemon_png_probe_CFLAGS = $(AM_CFLAGS) $(GTK_CFLAGS)
+tests_gui_daemon_png_probe_LDADD = $(GTK_LIBS)
 TESTS += tests/gui-daemon/test_guid_state tests/gui-daemon/test_guid_clipboard \
 	tests/gui-daemon/hostile.sh
 tests_gui_daemon_test_guid_state_SOURCES = tests/gui-daemon/test_guid_state.c

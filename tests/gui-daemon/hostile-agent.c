@@ -381,12 +381,25 @@ int main(int argc, char **argv)
         setvbuf(stdout, NULL, _IOLBF, 0);
         if (argc == 4 && !strcmp(argv[1], "--policy"))
                 return policy(argv[2], argv[3]);
-        if (argc != 4 || strcmp(argv[1], "--dir") != 0) {
-                fprintf(stderr, "usage: hostile-agent --dir DIR CASE | --policy SOCK allow|deny\n");
+        if (argc == 4 && strcmp(argv[1], "--xen") == 0) {
+                /* In a Xen domain: the channel and the buffers' grants go
+                 * to domain DOMID (dom0's daemon, tests/xen/tests.list). */
+                char *end;
+                unsigned long id = strtoul(argv[2], &end, 10);
+
+                if (*end || end == argv[2] || id > 0x7fef) {
+                        fprintf(stderr, "hostile-agent: --xen DOMID: a domain id\n");
+                        return 2;
+                }
+                addr.transport = BH_VCHAN_XEN;
+                addr.peer_domid = (int)id;
+        } else if (argc != 4 || strcmp(argv[1], "--dir") != 0) {
+                fprintf(stderr, "usage: hostile-agent --dir DIR CASE | --xen DOMID CASE | --policy SOCK allow|deny\n");
                 return 2;
+        } else {
+                addr.socket_dir = argv[2];
         }
         case_name = argv[3];
-        addr.socket_dir = argv[2];
         bh_log_init("hostile-agent");
         if (bh_vchan_server_init(&v, &addr, BH_GUI_RING_SIZE, BH_GUI_RING_SIZE) < 0 ||
             bh_gui_peer_new(&from_dom0, BH_GUI_FROM_DOM0) < 0)
