@@ -57,6 +57,7 @@ struct daemon {
 char *path_registry_dir(struct daemon *dm);
 char *path_template_root(struct daemon *dm, const char *template_name);
 char *path_private(struct daemon *dm, const char *name);
+char *path_firewall(struct daemon *dm, const char *name);
 char *path_private_image(struct daemon *dm, const char *name);
 char *path_volatile(struct daemon *dm, const char *name);
 char *path_vchan(struct daemon *dm, const char *name);
@@ -109,6 +110,8 @@ struct bh_firewall;
 int net_assign_ip(struct daemon *dm, struct bh_domain *d);
 int net_check_netvm(struct daemon *dm, const char *self, const char *netvm, char *err,
                     size_t errlen);
+/* 0 unless anon and netvm names a domain that is not a Tor gateway. */
+int net_check_anon(struct daemon *dm, bool anon, const char *netvm, char *err, size_t errlen);
 /* Before a start: its netvm chain running, an anonymous one's gateway checked. */
 int net_before_start(struct daemon *dm, struct dom_rt *r, int depth);
 /* After a start: its links, its ruleset if it is a netvm, its clients back. */
@@ -118,7 +121,6 @@ void net_stopped(struct daemon *dm, const char *netvm);
 /* A running domain's netvm changed (from old_netvm). */
 int net_replumb(struct daemon *dm, struct dom_rt *r, const char *old_netvm);
 int net_reload_rules(struct daemon *dm, struct dom_rt *nv);
-char *path_firewall(struct daemon *dm, const char *name);
 int net_firewall_load(struct daemon *dm, const char *name, struct bh_firewall *fw, char *err,
                       size_t errlen);
 int net_firewall_save(struct daemon *dm, const char *name, const struct bh_firewall *fw);

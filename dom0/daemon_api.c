@@ -92,10 +92,43 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
         return 0;
 }
 
-/* Applies one preference; err names what was wrong. */
-static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, const char *value,
-                    char *err, size_t errlen)
+/* A preference's name as the CLI and the docs spell it: the registry's
+ * spelling (default_dispvm) is accepted too.  -EINVAL if it cannot be one. */
+static int pref_key(const char *untrusted_key, char key[32])
 {
+        size_t n = strlen(untrusted_key);
+
+        if (n == 0 || n >= 32)
+                return -EINVAL;
+        for (size_t i = 0; i <= n; i++)
+                key[i] = untrusted_key[i] == '_' ? '-' : untrusted_key[i];
+        return 0;
+}
+
+/* What shapes a network domain's own plumbing, or a domain's root, waits
+ * for its next start; netvm changes live (the domain is re-plumbed). */
+static bool pref_halted_only(const char *key)
+{
+        static const char *const keys[] = { "template", "provides-network", "uplink",
+                                            "uplink-address", "uplink-gateway", "uplink-dns",
+                                            "anon" };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (strcmp(key, keys[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* Applies one preference; err names what was wrong. */
+static int set_pref(struct daemon *dm, struct bh_domain *d, const char *untrusted_key,
+                    const char *value, char *err, size_t errlen)
+{
+        char key[32];
+
+        if (pref_key(untrusted_key, key) < 0) {
+                snprintf(err, errlen, "unknown preference '%.40s'", untrusted_key);
+                return -EINVAL;
+        }
         if (strcmp(key, "label") == 0) {
                 if (bh_label_from_string(value, &d->label) < 0) {
                         snprintf(err, errlen, "unknown label '%s' (red orange yellow green gray blue purple black)", value);
@@ -117,6 +150,8 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
         } else if (strcmp(key, "netvm") == 0) {
                 int e = net_check_netvm(dm, d->name, value, err, errlen);
 
+                if (e == 0)
+                        e = net_check_anon(dm, d->anon, value, err, errlen);
                 if (e < 0)
                         return e;
                 if (value[0] && d->uplink[0]) {
@@ -128,7 +163,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -EINVAL;
                 }
                 snprintf(d->netvm, sizeof(d->netvm), "%s", value);
-        } else if (strcmp(key, "provides-network") == 0 || strcmp(key, "provides_network") == 0) {
+        } else if (strcmp(key, "provides-network") == 0) {
                 enum bh_netmode m;
 
                 if (bh_netmode_from_string(value, &m) < 0) {
@@ -161,7 +196,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -EINVAL;
                 }
                 snprintf(d->uplink, sizeof(d->uplink), "%s", value);
-        } else if (strcmp(key, "uplink-address") == 0 || strcmp(key, "uplink_address") == 0) {
+        } else if (strcmp(key, "uplink-address") == 0) {
                 uint32_t a = 0;
                 unsigned n = 0;
 
@@ -171,8 +206,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                 }
                 d->uplink_addr = a;
                 d->uplink_prefix = n;
-        } else if (strcmp(key, "uplink-gateway") == 0 || strcmp(key, "uplink_gateway") == 0 ||
-                   strcmp(key, "uplink-dns") == 0 || strcmp(key, "uplink_dns") == 0) {
+        } else if (strcmp(key, "uplink-gateway") == 0 || strcmp(key, "uplink-dns") == 0) {
                 uint32_t a = 0;
 
                 if (value[0] && bh_ip_parse(value, &a) < 0) {
@@ -189,6 +223,8 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         snprintf(err, errlen, "a network domain cannot be an anonymous workstation");
                         return -EINVAL;
                 }
+                if (value[0] == 'y' && net_check_anon(dm, true, d->netvm, err, errlen) < 0)
+                        return -EPERM;
                 d->anon = value[0] == 'y';
         } else if (strcmp(key, "ip") == 0) {
                 snprintf(err, errlen, "ip is given by bulkheadd (10.137.0.0/16), not set");
@@ -200,7 +236,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -EINVAL;
                 }
                 snprintf(d->tags, sizeof(d->tags), "%s", value);
-        } else if (strcmp(key, "default-dispvm") == 0 || strcmp(key, "default_dispvm") == 0) {
+        } else if (strcmp(key, "default-dispvm") == 0) {
                 struct dom_rt *t = value[0] ? dom_find(dm, value) : NULL;
 
                 if (value[0] && (!t || t->d.klass != BH_CLASS_DISPVM_TEMPLATE)) {
@@ -208,7 +244,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *key, con
                         return -ENOENT;
                 }
                 snprintf(d->default_dispvm, sizeof(d->default_dispvm), "%s", value);
-        } else if (strcmp(key, "allow-fullscreen") == 0 || strcmp(key, "allow_fullscreen") == 0) {
+        } else if (strcmp(key, "allow-fullscreen") == 0) {
                 if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
                         snprintf(err, errlen, "allow-fullscreen is yes or no");
                         return -EINVAL;
@@ -513,7 +549,7 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
 {
         struct dom_rt *r = need_domain(dm, c, req, 2);
         struct bh_domain d;
-        char err[256];
+        char err[256], key[32];
         int e;
 
         if (!r)
@@ -527,22 +563,15 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
                 bh_api_buf_free(&b);
                 return;
         }
-        /* netvm changes live (the domain is re-plumbed); what shapes a
-         * network domain's own plumbing waits for its next start. */
-        if (r->live && (strcmp(req->f[3], "template") == 0 || strncmp(req->f[3], "uplink", 6) == 0 ||
-                        strcmp(req->f[3], "anon") == 0 || strstr(req->f[3], "provides") == req->f[3]))
+        if (pref_key(req->f[3], key) < 0)
+                return (void)api_error(c, -EINVAL, "prefs %s: unknown preference", r->d.name);
+        if (r->live && pref_halted_only(key))
                 return (void)api_error(c, -EBUSY, "prefs %s: %s cannot change while it runs",
-                                       r->d.name, req->f[3]);
+                                       r->d.name, key);
         d = r->d;
-        e = set_pref(dm, &d, req->f[3], req->f[4], err, sizeof(err));
+        e = set_pref(dm, &d, key, req->f[4], err, sizeof(err));
         if (e < 0)
                 return (void)api_error(c, e, "prefs %s: %s", r->d.name, err);
-        if (r->live && strcmp(req->f[3], "netvm") == 0 && d.anon && d.netvm[0]) {
-                struct dom_rt *nv = dom_find(dm, d.netvm);
-                if (!nv || nv->d.provides_network != BH_NETMODE_TOR)
-                        return (void)api_error(c, -EPERM, "prefs %s: an anonymous workstation's netvm must be a Tor gateway",
-                                               r->d.name);
-        }
         {
                 char old_netvm[BH_NAME_MAX + 1];
 
@@ -551,7 +580,7 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
                 e = dom_save(dm, r);
                 if (e < 0)
                         return (void)api_error(c, e, "prefs %s: saving: %s", r->d.name, strerror(-e));
-                if (strcmp(req->f[3], "netvm") == 0 && (e = net_replumb(dm, r, old_netvm)) < 0)
+                if (strcmp(key, "netvm") == 0 && (e = net_replumb(dm, r, old_netvm)) < 0)
                         return (void)api_error(c, e, "prefs %s: netvm set, but re-plumbing failed: %s (see bulkheadd's log)",
                                                r->d.name, strerror(-e));
         }

@@ -86,17 +86,21 @@ int net_check_netvm(struct daemon *dm, const char *self, const char *netvm, char
         return 0;
 }
 
-char *path_firewall(struct daemon *dm, const char *name)
+int net_check_anon(struct daemon *dm, bool anon, const char *netvm, char *err, size_t errlen)
 {
-        char *p;
+        struct dom_rt *nv = netvm[0] ? dom_find(dm, netvm) : NULL;
 
-        return asprintf(&p, "%s/firewall/%s.conf", dm->state_dir, name) < 0 ? NULL : p;
+        /* No netvm is allowed: an anonymous workstation is then offline. */
+        if (!anon || !netvm[0] || (nv && nv->d.provides_network == BH_NETMODE_TOR))
+                return 0;
+        snprintf(err, errlen, "an anonymous workstation's netvm must be a Tor gateway (provides-network tor), and %s is not",
+                 netvm);
+        return -EPERM;
 }
 
 /* A disposable follows its dispvm-template's firewall, as in Qubes. */
-static const char *firewall_owner(struct daemon *dm, const struct bh_domain *d)
+static const char *firewall_owner(const struct bh_domain *d)
 {
-        (void)dm;
         return d->klass == BH_CLASS_DISPOSABLE ? d->template_name : d->name;
 }
 
@@ -248,7 +252,7 @@ int net_reload_rules(struct daemon *dm, struct dom_rt *nv)
 
                 if (!(c->live && c->d.ip && strcmp(c->d.netvm, nv->d.name) == 0))
                         continue;
-                e = net_firewall_load(dm, firewall_owner(dm, &c->d), &fws[k], err, sizeof(err));
+                e = net_firewall_load(dm, firewall_owner(&c->d), &fws[k], err, sizeof(err));
                 if (e < 0) {
                         /* A firewall that cannot be read lets nothing through. */
                         bh_log_error("domain %s: firewall: %s; dropping all its traffic", c->d.name,
@@ -285,8 +289,10 @@ static int no_ipv6(int ns)
         return e;
 }
 
-/* Links client c to its (running) netvm nv: eth0 in c, vifN in nv. */
-static int plumb_client(struct daemon *dm, struct dom_rt *c, struct dom_rt *nv)
+/* Links client c to its (running) netvm nv: eth0 in c, vifN in nv.
+ * reload: load nv's ruleset first (a caller plumbing many clients at once
+ * loads it once, before all of them). */
+static int plumb_client(struct daemon *dm, struct dom_rt *c, struct dom_rt *nv, bool reload)
 {
         _cleanup_close_ int cns = -1, nns = -1, cnl = -1, nnl = -1;
         char vif[BH_IFNAME_MAX];
@@ -318,7 +324,7 @@ static int plumb_client(struct daemon *dm, struct dom_rt *c, struct dom_rt *nv)
          * then, its forward chain drops whatever comes from a vif it does
          * not know. */
         step = "the netvm's ruleset";
-        if ((e = net_reload_rules(dm, nv)) < 0)
+        if (reload && (e = net_reload_rules(dm, nv)) < 0)
                 goto fail;
         step = "veth pair";
         if ((e = bh_nl_veth(cnl, "eth0", vif, nns)) < 0)
@@ -426,10 +432,11 @@ int net_before_start(struct daemon *dm, struct dom_rt *r, int depth)
                 return 0;
         if ((e = net_check_netvm(dm, r->d.name, r->d.netvm, err, sizeof(err))) < 0)
                 return bh_log_errno(e, "domain %s: %s", r->d.name, err);
+        /* Checked again at each start: the gateway may have been made a
+         * plain router since the pref was set. */
+        if ((e = net_check_anon(dm, r->d.anon, r->d.netvm, err, sizeof(err))) < 0)
+                return bh_log_errno(e, "domain %s: %s", r->d.name, err);
         nv = dom_find(dm, r->d.netvm);
-        if (r->d.anon && nv->d.provides_network != BH_NETMODE_TOR)
-                return bh_log_errno(-EPERM, "domain %s: anonymous, but its netvm %s is not a Tor gateway (provides-network tor)",
-                                    r->d.name, nv->d.name);
         if (!dm->backend->netns)
                 return bh_log_errno(-EOPNOTSUPP, "domain %s: netvm %s: the %s backend has no netvm networking yet",
                                     r->d.name, nv->d.name, dm->backend->name);
@@ -471,15 +478,16 @@ int net_started(struct daemon *dm, struct dom_rt *r)
                 if (!nv || !nv->live)
                         return bh_log_errno(-ENETDOWN, "domain %s: its netvm %s is not running",
                                             r->d.name, r->d.netvm);
-                if ((e = plumb_client(dm, r, nv)) < 0)
+                if ((e = plumb_client(dm, r, nv, true)) < 0)
                         return e;
         }
-        /* A netvm that (re)starts takes its running clients back. */
+        /* A netvm that (re)starts takes its running clients back; the
+         * ruleset it loaded above already lists them all. */
         if (r->d.provides_network != BH_NETMODE_NONE)
                 for (struct dom_rt *c = dm->doms; c; c = c->next)
                         if (c->live && c != r && strcmp(c->d.netvm, r->d.name) == 0 &&
-                            (!c->d.anon || r->d.provides_network == BH_NETMODE_TOR))
-                                plumb_client(dm, c, r);
+                            net_check_anon(dm, c->d.anon, c->d.netvm, NULL, 0) == 0)
+                                plumb_client(dm, c, r, false);
         return 0;
 }
 

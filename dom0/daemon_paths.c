@@ -35,6 +35,14 @@ char *path_template_root(struct daemon *dm, const char *template_name)
         return bh_template_root_path(dm->state_dir, template_name);
 }
 
+char *path_firewall(struct daemon *dm, const char *name)
+{
+        char *s;
+        if (asprintf(&s, "%s/firewall/%s.conf", dm->state_dir, name) < 0)
+                return NULL;
+        return s;
+}
+
 char *path_private(struct daemon *dm, const char *name)
 {
         char *s;

@@ -54,7 +54,7 @@ servers+=($!)
 
 daemon_start || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
-echo "1..25"
+echo "1..26"
 bh() { "$bulkhead" "$@"; }
 # get DOMAIN PORT: what the test web server saw, through DOMAIN's network
 get() { bh run "$1" curl -sS -m 3 "http://203.0.113.10:$2/" 2>/dev/null; }
@@ -124,6 +124,11 @@ check "a restarted netvm takes its running clients back" reaches ncapp 80 192.0.
 check "netvm must provide network" sh -c "! '$bulkhead' prefs ncapp netvm ncapp2 2>/dev/null"
 bh create ncloop --template host --provides-network yes --netvm ncfw >/dev/null
 check "a netvm chain cannot loop" sh -c "'$bulkhead' prefs ncfw netvm ncloop 2>&1 | grep -q 'leads back'"
+
+bh create ncanon --template host --netvm ncfw >/dev/null
+check "a halted domain behind a router cannot be made anonymous, and the registry spelling of a key is the same key" \
+        sh -c "'$bulkhead' prefs ncanon anon yes 2>&1 | grep -q 'must be a Tor gateway' &&
+               '$bulkhead' prefs ncanon provides_network yes && [ \"\$('$bulkhead' prefs ncanon provides-network)\" = yes ]"
 
 # The default chain (made, not started: its uplink would be dom0's network).
 check "network init makes sys-net (uplink host) and sys-firewall behind it" \
