@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "util.h"
 #include "xen_disks.h"
 
@@ -25,17 +26,13 @@ static int fsync_parent(const char *path)
 {
         char dir[PATH_MAX];
         char *slash;
-        _cleanup_close_ int fd = -1;
 
         snprintf(dir, sizeof(dir), "%s", path);
         slash = strrchr(dir, '/');
         if (!slash || slash == dir)
                 return 0;
         *slash = '\0';
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || fsync(fd) < 0)
-                return -errno;
-        return 0;
+        return bh_fsync_dir(dir);
 }
 
 /* A new sparse file of BYTES; durable when KEEP (a private volume must not
