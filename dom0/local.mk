@@ -80,7 +80,7 @@ TESTS += tests/dom0/test_xen_plan
 tests_dom0_test_xen_plan_SOURCES = tests/dom0/test_xen_plan.c dom0/xen_plan.c dom0/xen_disks.c
 tests_dom0_test_xen_plan_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 tests_dom0_test_xen_plan_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_dom0_test_xen_plan_LDADD = $(CMOCKA_LIBS)
+tests_dom0_test_xen_plan_LDADD = lib/libbulkhead.a $(CMOCKA_LIBS)
 
 TESTS += tests/domains/lifecycle.sh
 EXTRA_DIST += tests/domains/lifecycle.sh docs/api.md
