@@ -11,7 +11,7 @@ agent_bulkhead_init_LDADD = lib/libbulkhead.a
 # The /init of a Xen domain's initramfs: mounts, Xen modules, then
 # bulkhead-init on the xen transport (docs/xen-backend.md).  Template
 # recipes copy it into the image; it is never run in dom0.
-dist_agent_SCRIPTS = agent/bulkhead-xen-init
+dist_agent_SCRIPTS = agent/bulkhead-xen-init agent/bulkhead-xen-net
 
 # Boot services (/etc/bulkhead/start.d) through bulkheadd, the CLI and a
 # customized host template.

@@ -11,7 +11,30 @@
 #include <stdbool.h>
 
 #include "domain.h"
+#include "net_addr.h"
 #include "vchan.h"
+
+/*
+ * A domain's network as bulkheadd decided it (docs/networking.md).  The
+ * container backend ignores it: bulkheadd plumbs a container's links from
+ * dom0 once it runs (netns()).  The Xen backend makes the domain's vifs
+ * from it and hands the rest to the domain's init through xenstore.
+ */
+struct bh_start_net {
+        uint32_t ip;               /* the domain's own address; 0: none */
+        /* A client: its netvm, which serves its vif (a driver domain). */
+        uint32_t gateway;          /* the netvm's address; 0: no netvm */
+        char netvm[BH_NAME_MAX + 1];
+        int netvm_domid;           /* -1 when it is not running */
+        char vif[BH_IFNAME_MAX];   /* the vif's name in the netvm */
+        /* A network domain: what it provides, and its uplink's vif, served
+         * by dom0 (uplink_if is dom0's side; "" when it has none). */
+        enum bh_netmode provides;
+        char uplink_if[BH_IFNAME_MAX];
+        uint32_t uplink_addr, uplink_gw;
+        unsigned uplink_prefix;
+        char vif_script[PATH_MAX]; /* xen: dom0/bulkhead-vif */
+};
 
 struct bh_start_spec {
         const struct bh_domain *d;
@@ -54,6 +77,8 @@ struct bh_start_spec {
         /* The domain's hostname; NULL: its name.  An anonymous workstation
          * gets a generic one, so nothing it sends names it. */
         const char *hostname;
+        /* NULL: no network. */
+        const struct bh_start_net *net;
 };
 
 /* Inside a container domain. */
@@ -108,6 +133,14 @@ struct bh_backend {
          * links (docs/networking.md); NULL: the backend has no netvm
          * networking yet. */
         int (*netns)(const struct bh_instance *inst);
+        /* A backend without netns(): hands a network domain its ruleset
+         * (text for `nft -f`), which the domain loads itself; the vifs
+         * came with start_spec.net.  NULL: no netvm networking. */
+        int (*net_rules)(const struct bh_instance *inst, const char *ruleset);
+        /* Such a backend: gives a running domain the network net says (a
+         * new netvm, or its netvm restarted) in place of the one it has,
+         * whose netvm may be gone; NULL net: none. */
+        int (*net_replug)(struct bh_instance *inst, const char *name, const struct bh_start_net *net);
 };
 
 extern const struct bh_backend bh_backend_container;

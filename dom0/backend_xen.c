@@ -272,13 +272,124 @@ static int config_disks(const struct bh_xen_plan *plan, libxl_domain_config *cfg
         return 0;
 }
 
+/* A plan's vif as libxl's: a client's served by its netvm (a driver
+ * domain), an uplink's by dom0 through the plan's vif script.  libxl writes
+ * the ip and vifname into the backend's directory, where the server reads
+ * them (agent/bulkhead-xen-net, dom0/bulkhead-vif). */
+static int nic_from_plan(const struct bh_xen_nic *n, int devid, libxl_device_nic *x)
+{
+        libxl_device_nic_init(x);
+        x->devid = devid;
+        x->nictype = LIBXL_NIC_TYPE_VIF;
+        if (n->backend[0] && n->backend_domid <= 0)
+                return -ENETDOWN;
+        x->backend_domid = n->backend[0] ? (uint32_t)n->backend_domid : 0;
+        x->ifname = strdup(n->ifname);
+        if (!x->ifname)
+                return -ENOMEM;
+        if (n->ip[0] && !(x->ip = strdup(n->ip)))
+                return -ENOMEM;
+        if (n->script[0] && !(x->script = strdup(n->script)))
+                return -ENOMEM;
+        return 0;
+}
+
+static int config_nics(const struct bh_xen_plan *plan, libxl_domain_config *cfg)
+{
+        int r;
+
+        if (!plan->nnics)
+                return 0;
+        cfg->nics = calloc(plan->nnics, sizeof(*cfg->nics));
+        if (!cfg->nics)
+                return -ENOMEM;
+        cfg->num_nics = (int)plan->nnics;
+        for (unsigned i = 0; i < plan->nnics; i++)
+                if ((r = nic_from_plan(&plan->nics[i], (int)i, &cfg->nics[i])) < 0)
+                        return r;
+        return 0;
+}
+
+/* How long a client's start waits for its netvm's init to serve vifs: a
+ * kernel boot under software emulation takes minutes. */
+#define NETVM_READY_TIMEOUT_MS 180000
+
+/* A client's vif is made with the domain, and libxl waits only seconds for
+ * its backend: so the netvm must serve vifs first.  Its init says so in its
+ * own data/ (agent/bulkhead-xen-net), the one place it may write. */
+static int wait_netvm_ready(const struct bh_xen_plan *plan)
+{
+        struct xs_handle *xs;
+        char path[96];
+        int waited = 0, r = -ETIMEDOUT;
+
+        if (!plan->nnics || !plan->nics[0].backend[0])
+                return 0;
+        if (plan->nics[0].backend_domid <= 0)
+                return -ENETDOWN;
+        xs = xs_open(0);
+        if (!xs)
+                return -errno ? -errno : -EIO;
+        snprintf(path, sizeof(path), "/local/domain/%d/data/bulkhead/net-ready",
+                 plan->nics[0].backend_domid);
+        while (waited < NETVM_READY_TIMEOUT_MS) {
+                unsigned len;
+                void *v = xs_read(xs, XBT_NULL, path, &len);
+
+                free(v);
+                if (v) {
+                        r = 0;
+                        break;
+                }
+                usleep(100 * 1000);
+                waited += 100;
+        }
+        xs_close(xs);
+        return r;
+}
+
+/* What the domain's init reads of its network: written while the domain
+ * is paused, owned by dom0 and readable by the domain alone. */
+static int write_net_keys(const struct bh_xen_plan *plan, uint32_t domid)
+{
+        struct xs_permissions perms[2] = {
+                { .id = 0, .perms = XS_PERM_NONE },
+                { .id = domid, .perms = XS_PERM_READ },
+        };
+        struct xs_handle *xs;
+        char path[128];
+        int r = 0;
+
+        xs = xs_open(0);
+        if (!xs)
+                return -errno ? -errno : -EIO;
+        /* A client no more: no gateway, no resolver (a running domain's
+         * network replaced; a network domain's ruleset stays). */
+        if (!plan->nnics || plan->nics[0].backend[0] == '\0')
+                for (unsigned i = 0; i < 2; i++) {
+                        snprintf(path, sizeof(path), "/local/domain/%u/%s/%s", domid, BH_XEN_NET_DIR,
+                                 i ? "dns" : "gateway");
+                        xs_rm(xs, XBT_NULL, path);
+                }
+        for (unsigned i = 0; i < plan->nnet_keys && r == 0; i++) {
+                const struct bh_xen_net_key *k = &plan->net_keys[i];
+
+                snprintf(path, sizeof(path), "/local/domain/%u/%s/%s", domid, BH_XEN_NET_DIR, k->key);
+                if (!xs_write(xs, XBT_NULL, path, k->value, strlen(k->value)) ||
+                    !xs_set_permissions(xs, XBT_NULL, path, perms, 2))
+                        r = -errno ? -errno : -EIO;
+        }
+        xs_close(xs);
+        return r;
+}
+
 /* In the helper: make the domain (libxl leaves it paused), then let it run. */
 static int create_in_helper(libxl_ctx *ctx, struct helper_job *job)
 {
         const struct bh_xen_plan *plan = job->plan;
         libxl_domain_config cfg;
         uint32_t domid = INVALID_DOMID;
-        int rc;
+        int rc, r;
 
         libxl_domain_config_init(&cfg);
         libxl_domain_create_info_init(&cfg.c_info);
@@ -299,8 +410,19 @@ static int create_in_helper(libxl_ctx *ctx, struct helper_job *job)
                 libxl_domain_config_dispose(&cfg);
                 return -ENOMEM;
         }
+        if ((r = config_nics(plan, &cfg)) < 0 || (r = wait_netvm_ready(plan)) < 0) {
+                libxl_domain_config_dispose(&cfg);
+                fprintf(stderr, "bulkheadd: domain %s: its netvm %s serves no vifs: %s\n",
+                        plan->name, plan->nnics ? plan->nics[0].backend : "", strerror(-r));
+                return r;
+        }
         rc = libxl_domain_create_new(ctx, &cfg, &domid, NULL, NULL);
         libxl_domain_config_dispose(&cfg);
+        if (rc == 0 && plan->nnet_keys && (r = write_net_keys(plan, domid)) < 0) {
+                fprintf(stderr, "bulkheadd: domain %s: writing its network settings: %s\n",
+                        plan->name, strerror(-r));
+                rc = ERROR_FAIL;
+        }
         if (rc == 0)
                 rc = libxl_domain_unpause(ctx, domid, NULL);
         if (rc != 0) {
@@ -484,6 +606,140 @@ static bool xen_serving(const struct bh_instance *inst, const char *vchan_dir, i
         return v != NULL;
 }
 
+/* 1 if domain domid is gone or dying, 0 if it runs. */
+static int backend_gone(libxl_ctx *ctx, uint32_t domid)
+{
+        return domid == 0 ? 0 : domain_gone(ctx, (int)domid) != 0;
+}
+
+/* In the helper: the domain's vifs to a netvm go (gracefully if their
+ * backend still runs; else only their xenstore entries, which nothing
+ * serves), its settings change, then the new vif comes, once its netvm
+ * serves vifs. */
+static int replug_in_helper(libxl_ctx *ctx, struct helper_job *job)
+{
+        const struct bh_xen_plan *plan = job->plan;
+        libxl_device_nic *nics, nic;
+        int n = 0, r = 0, rc;
+
+        nics = libxl_device_nic_list(ctx, job->domid, &n);
+        for (int i = 0; i < n; i++) {
+                /* A network domain's uplink (served by dom0) is not this. */
+                if (nics[i].backend_domid == 0)
+                        continue;
+                rc = backend_gone(ctx, nics[i].backend_domid)
+                             ? libxl_device_nic_destroy(ctx, job->domid, &nics[i], NULL)
+                             : libxl_device_nic_remove(ctx, job->domid, &nics[i], NULL);
+                /* A netvm that does not let go of the vif (libxl waits
+                 * seconds for it to remove its side) holds nothing up. */
+                if (rc != 0 && rc != ERROR_NOTFOUND)
+                        rc = libxl_device_nic_destroy(ctx, job->domid, &nics[i], NULL);
+                if (rc != 0 && rc != ERROR_NOTFOUND) {
+                        fprintf(stderr, "bulkheadd: domain %u: removing vif %d: libxl error %d\n",
+                                job->domid, nics[i].devid, rc);
+                        r = from_libxl(rc);
+                }
+        }
+        if (nics)
+                libxl_device_nic_list_free(nics, n);
+        if (r < 0)
+                return r;
+        if ((r = write_net_keys(plan, job->domid)) < 0)
+                return r;
+        if (!plan->nnics)
+                return 0;
+        if ((r = wait_netvm_ready(plan)) < 0)
+                return r;
+        if ((r = nic_from_plan(&plan->nics[0], -1, &nic)) < 0) {
+                libxl_device_nic_dispose(&nic);
+                return r;
+        }
+        rc = libxl_device_nic_add(ctx, job->domid, &nic, NULL);
+        libxl_device_nic_dispose(&nic);
+        if (rc != 0)
+                fprintf(stderr, "bulkheadd: domain %u: adding its vif: libxl error %d\n", job->domid, rc);
+        return from_libxl(rc);
+}
+
+static int xen_net_replug(struct bh_instance *inst, const char *name, const struct bh_start_net *net)
+{
+        struct bh_xen_plan plan;
+        struct helper_job job = { .plan = &plan };
+        int r;
+
+        if (inst->domid <= 0)
+                return -ESRCH;
+        memset(&plan, 0, sizeof(plan));
+        if (net && (r = bh_xen_plan_net(net, &plan)) < 0)
+                return bh_log_errno(r, "domain %s: its new network", name);
+        snprintf(plan.name, sizeof(plan.name), "%s", name);
+        job.domid = (uint32_t)inst->domid;
+        r = run_helper(replug_in_helper, &job);
+        if (r < 0)
+                return bh_log_errno(r, "domain %s: replacing its vif", name);
+        return 0;
+}
+
+/* xenstore's messages carry at most 4096 bytes, path included. */
+#define RULES_CHUNK 2048
+
+/* A network domain loads its own ruleset (dom0 cannot enter a Xen domain):
+ * dom0 writes it in chunks under the domain's network settings and bumps
+ * rules-gen last, in one transaction, so the domain's watch on rules-gen
+ * never reads a half-written set (agent/bulkhead-xen-net). */
+static int xen_net_rules(const struct bh_instance *inst, const char *ruleset)
+{
+        struct xs_handle *xs;
+        char base[96], path[128], num[24];
+        size_t len = strlen(ruleset);
+        int r = -EAGAIN;
+
+        if (inst->domid <= 0)
+                return -ESRCH;
+        xs = xs_open(0);
+        if (!xs)
+                return -errno ? -errno : -EIO;
+        snprintf(base, sizeof(base), "/local/domain/%d/%s", inst->domid, BH_XEN_NET_DIR);
+        for (int tries = 0; tries < 10 && r == -EAGAIN; tries++) {
+                xs_transaction_t t = xs_transaction_start(xs);
+                unsigned long gen = 0;
+                unsigned vlen, n = 0;
+                char *old;
+
+                if (t == XBT_NULL) {
+                        r = -errno ? -errno : -EIO;
+                        break;
+                }
+                snprintf(path, sizeof(path), "%s/rules-gen", base);
+                if ((old = xs_read(xs, t, path, &vlen))) {
+                        gen = strtoul(old, NULL, 10);
+                        free(old);
+                }
+                snprintf(path, sizeof(path), "%s/rules", base);
+                xs_rm(xs, t, path);
+                r = 0;
+                for (size_t off = 0; off < len && r == 0; off += RULES_CHUNK, n++) {
+                        size_t k = len - off < RULES_CHUNK ? len - off : RULES_CHUNK;
+
+                        snprintf(path, sizeof(path), "%s/rules/%u", base, n);
+                        if (!xs_write(xs, t, path, ruleset + off, (unsigned)k))
+                                r = -errno ? -errno : -EIO;
+                }
+                snprintf(path, sizeof(path), "%s/rules-count", base);
+                snprintf(num, sizeof(num), "%u", n);
+                if (r == 0 && !xs_write(xs, t, path, num, (unsigned)strlen(num)))
+                        r = -errno ? -errno : -EIO;
+                snprintf(path, sizeof(path), "%s/rules-gen", base);
+                snprintf(num, sizeof(num), "%lu", gen + 1);
+                if (r == 0 && !xs_write(xs, t, path, num, (unsigned)strlen(num)))
+                        r = -errno ? -errno : -EIO;
+                if (!xs_transaction_end(xs, t, r < 0) && r == 0)
+                        r = errno == EAGAIN ? -EAGAIN : -errno ? -errno : -EIO;
+        }
+        xs_close(xs);
+        return r;
+}
+
 const struct bh_backend bh_backend_xen = {
         .name = "xen",
         .transport = BH_VCHAN_XEN,
@@ -502,4 +758,6 @@ const struct bh_backend bh_backend_xen = {
         .attach = xen_attach,
         .dead = xen_dead,
         .serving = xen_serving,
+        .net_rules = xen_net_rules,
+        .net_replug = xen_net_replug,
 };

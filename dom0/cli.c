@@ -726,6 +726,32 @@ static int cmd_xl_config(int argc, char **argv)
                 }
                 p.ndisks++;
         }
+        for (unsigned i = 0; i < BH_XEN_NICS_MAX; i++) {
+                char key[16];
+
+                snprintf(key, sizeof(key), "nic%u", i);
+                if (!(v = bh_api_get(m, 1, key)))
+                        break;
+                if (bh_xen_nic_parse(v, &p.nics[p.nnics]) < 0) {
+                        fprintf(stderr, "bulkhead: bad vif from bulkheadd: %s\n", v);
+                        cli_reply_free(m);
+                        return EXIT_FAIL;
+                }
+                p.nnics++;
+        }
+        for (unsigned i = 0; i < BH_XEN_NET_KEYS_MAX; i++) {
+                char key[16];
+
+                snprintf(key, sizeof(key), "netkey%u", i);
+                if (!(v = bh_api_get(m, 1, key)))
+                        break;
+                if (bh_xen_net_key_parse(v, &p.net_keys[p.nnet_keys]) < 0) {
+                        fprintf(stderr, "bulkhead: bad network setting from bulkheadd: %s\n", v);
+                        cli_reply_free(m);
+                        return EXIT_FAIL;
+                }
+                p.nnet_keys++;
+        }
         cli_reply_free(m);
         if (!p.name[0] || !p.kernel[0] || !p.memory_mib || !p.vcpus) {
                 fprintf(stderr, "bulkhead: incomplete reply from bulkheadd\n");

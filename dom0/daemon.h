@@ -116,6 +116,9 @@ int net_check_anon(struct daemon *dm, bool anon, const char *netvm, char *err, s
 int net_before_start(struct daemon *dm, struct dom_rt *r, int depth);
 /* After a start: its links, its ruleset if it is a netvm, its clients back. */
 int net_started(struct daemon *dm, struct dom_rt *r);
+/* What r's start needs of its network (its address assigned if it had
+ * none): 1 and *ret filled, 0 if it has none, or -errno. */
+int net_spec(struct daemon *dm, struct dom_rt *r, struct bh_start_net *ret);
 /* After a client of netvm stopped: the netvm's ruleset without it. */
 void net_stopped(struct daemon *dm, const char *netvm);
 /* A running domain's netvm changed (from old_netvm). */

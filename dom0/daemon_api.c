@@ -469,6 +469,18 @@ static void do_xl_config(struct daemon *dm, struct client *c, const struct bh_ap
                 if (bh_xen_disk_format(&p.disks[i], line, sizeof(line)) == 0)
                         bh_api_addf(&b, "disk%u=%s", i, line);
         }
+        for (unsigned i = 0; i < p.nnics; i++) {
+                char line[PATH_MAX + 64];
+
+                if (bh_xen_nic_format(&p.nics[i], line, sizeof(line)) == 0)
+                        bh_api_addf(&b, "nic%u=%s", i, line);
+        }
+        for (unsigned i = 0; i < p.nnet_keys; i++) {
+                char line[64];
+
+                if (bh_xen_net_key_format(&p.net_keys[i], line, sizeof(line)) == 0)
+                        bh_api_addf(&b, "netkey%u=%s", i, line);
+        }
         api_reply(c, &b);
         bh_api_buf_free(&b);
 }

@@ -267,10 +267,13 @@ int dom_xen_plan(struct daemon *dm, struct dom_rt *r, struct bh_xen_plan *ret)
 {
         struct spec_paths p;
         struct bh_start_spec spec;
+        struct bh_start_net net;
         int e = spec_build(dm, r, &p, &spec);
 
-        if (e == 0)
+        if (e == 0 && (e = net_spec(dm, r, &net)) >= 0) {
+                spec.net = e > 0 ? &net : NULL;
                 e = bh_xen_plan_make(&spec, ret);
+        }
         spec_paths_free(&p);
         return e;
 }
@@ -284,6 +287,7 @@ int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth)
 {
         struct spec_paths p;
         struct bh_start_spec spec;
+        struct bh_start_net net;
         _cleanup_free_ char *logs = NULL;
         int e;
 
@@ -298,6 +302,12 @@ int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth)
                 spec_paths_free(&p);
                 return bh_log_errno(e, "domain %s: cannot start", r->d.name);
         }
+        e = net_spec(dm, r, &net);
+        if (e < 0) {
+                spec_paths_free(&p);
+                return e;
+        }
+        spec.net = e > 0 ? &net : NULL;
         /* Fresh per-run directories; leftovers of a crashed run go first. */
         bh_rm_rf(p.volatile_dir);
         bh_rm_rf(p.vchan_dir);

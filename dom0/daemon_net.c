@@ -269,6 +269,12 @@ int net_reload_rules(struct daemon *dm, struct dom_rt *nv)
         e = bh_net_rules(&node, resolve, nv->d.name, unresolved, &text);
         if (e < 0)
                 return bh_log_errno(e, "netvm %s: making its ruleset", nv->d.name);
+        if (!dm->backend->netns && dm->backend->net_rules) {
+                e = dm->backend->net_rules(&nv->inst, text);
+                if (e < 0)
+                        return bh_log_errno(e, "netvm %s: handing it its ruleset", nv->d.name);
+                return 0;
+        }
         ns = netns_of(dm, nv);
         if (ns < 0)
                 return bh_log_errno(ns, "netvm %s: its network namespace", nv->d.name);
@@ -343,36 +349,85 @@ fail:
         return bh_log_errno(e, "domain %s: network through %s: %s", c->d.name, nv->d.name, step);
 }
 
+/* A network domain's uplink addresses: its prefs', or a host uplink's
+ * defaults; the name of the uplink's outer side (bhuN). */
+static int uplink_addrs(const struct dom_rt *nv, uint32_t *addr, unsigned *prefix, uint32_t *gw,
+                        char outer[BH_IFNAME_MAX])
+{
+        *addr = nv->d.uplink_addr;
+        *prefix = nv->d.uplink_prefix;
+        *gw = nv->d.uplink_gw;
+        if (!*addr) {
+                if (strcmp(nv->d.uplink, "host") != 0)
+                        return -EINVAL;
+                *addr = HOST_UPLINK_ADDR;
+                *prefix = HOST_UPLINK_PREFIX;
+                *gw = *gw ? *gw : HOST_UPLINK_GW;
+        }
+        snprintf(outer, BH_IFNAME_MAX, "bhu%u", nv->d.ip - BH_NET_POOL_BASE);
+        return 0;
+}
+
+/* The namespace an uplink leads into: dom0's own, or /run/netns/NAME. */
+static int uplink_target(const struct dom_rt *nv)
+{
+        char path[PATH_MAX];
+        int fd;
+
+        if (strcmp(nv->d.uplink, "host") == 0)
+                snprintf(path, sizeof(path), "/proc/self/ns/net");
+        else
+                snprintf(path, sizeof(path), "/run/netns/%s", nv->d.uplink + strlen("netns:"));
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* The outer side of an uplink, once it is in its namespace: the gateway's
+ * address on it; for a host uplink, dom0 forwards and NATs for it. */
+static int uplink_outer(int tns, int tnl, const char *outer, bool host, uint32_t addr,
+                        unsigned prefix, uint32_t gw, const char **step)
+{
+        int e;
+
+        *step = "the outer side";
+        if ((e = bh_nl_link_up(tnl, outer, gw, gw ? prefix : 0)) < 0)
+                return e;
+        if (host) {
+                char sub[BH_IP_STR_MAX], rules[512];
+                uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
+
+                *step = "dom0's forwarding and NAT";
+                snprintf(rules, sizeof(rules),
+                         "table ip bulkhead_uplink_%s\ndelete table ip bulkhead_uplink_%s\n"
+                         "table ip bulkhead_uplink_%s {\n"
+                         "\tchain post_nat {\n"
+                         "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                         "\t\tip saddr %s/%u oifname != \"%s\" masquerade\n"
+                         "\t}\n}\n",
+                         outer, outer, outer, bh_ip_format(addr & mask, sub), prefix, outer);
+                if ((e = bh_net_sysctl(tns, "net/ipv4/ip_forward", "1")) < 0 ||
+                    (e = bh_nft_load(tns, rules)) < 0)
+                        return e;
+        }
+        return 0;
+}
+
 /* The first hop's way out: eth0 in nv, bhuN in dom0's or a named namespace. */
 static int plumb_uplink(struct daemon *dm, struct dom_rt *nv)
 {
         _cleanup_close_ int nns = -1, tns = -1, nnl = -1, tnl = -1;
         bool host = strcmp(nv->d.uplink, "host") == 0;
-        uint32_t addr = nv->d.uplink_addr, gw = nv->d.uplink_gw;
-        unsigned prefix = nv->d.uplink_prefix;
-        char outer[BH_IFNAME_MAX], path[PATH_MAX];
-        const char *step;
+        uint32_t addr, gw;
+        unsigned prefix;
+        char outer[BH_IFNAME_MAX];
+        const char *step = "no uplink-address set";
         int e;
 
-        if (!addr) {
-                if (!host) {
-                        e = -EINVAL;
-                        step = "no uplink-address set";
-                        goto fail;
-                }
-                addr = HOST_UPLINK_ADDR;
-                prefix = HOST_UPLINK_PREFIX;
-                gw = gw ? gw : HOST_UPLINK_GW;
-        }
-        snprintf(outer, sizeof(outer), "bhu%u", nv->d.ip - BH_NET_POOL_BASE);
-        if (host)
-                snprintf(path, sizeof(path), "/proc/self/ns/net");
-        else
-                snprintf(path, sizeof(path), "/run/netns/%s", nv->d.uplink + strlen("netns:"));
-        step = path;
-        tns = open(path, O_RDONLY | O_CLOEXEC);
-        if (tns < 0) {
-                e = -errno;
+        if ((e = uplink_addrs(nv, &addr, &prefix, &gw, outer)) < 0)
+                goto fail;
+        step = nv->d.uplink;
+        if ((tns = uplink_target(nv)) < 0) {
+                e = tns;
                 goto fail;
         }
         step = "network namespace";
@@ -395,31 +450,98 @@ static int plumb_uplink(struct daemon *dm, struct dom_rt *nv)
         if ((e = bh_nl_link_up(nnl, "eth0", addr, prefix)) < 0 ||
             (gw && (e = bh_nl_route(nnl, "eth0", 0, 0, gw)) < 0))
                 goto fail;
-        step = "the outer side";
-        if (gw && (e = bh_nl_link_up(tnl, outer, gw, prefix)) < 0)
+        if ((e = uplink_outer(tns, tnl, outer, host, addr, prefix, gw, &step)) < 0)
                 goto fail;
-        if (!gw && (e = bh_nl_link_up(tnl, outer, 0, 0)) < 0)
-                goto fail;
-        if (host) {
-                char sub[BH_IP_STR_MAX], rules[512];
-                uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
-
-                step = "dom0's forwarding and NAT";
-                snprintf(rules, sizeof(rules),
-                         "table ip bulkhead_uplink_%s\ndelete table ip bulkhead_uplink_%s\n"
-                         "table ip bulkhead_uplink_%s {\n"
-                         "\tchain post_nat {\n"
-                         "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-                         "\t\tip saddr %s/%u oifname != \"%s\" masquerade\n"
-                         "\t}\n}\n",
-                         outer, outer, outer, bh_ip_format(addr & mask, sub), prefix, outer);
-                if ((e = bh_net_sysctl(tns, "net/ipv4/ip_forward", "1")) < 0 ||
-                    (e = bh_nft_load(tns, rules)) < 0)
-                        goto fail;
-        }
         return 0;
 fail:
         return bh_log_errno(e, "netvm %s: uplink %s: %s", nv->d.name, nv->d.uplink, step);
+}
+
+/* A Xen network domain's uplink: the vif dom0 serves was named bhuN by
+ * dom0/bulkhead-vif; it moves to where the uplink leads.  The domain sets
+ * up its own side from what net_spec() gave it. */
+static int plumb_uplink_vif(struct dom_rt *nv)
+{
+        _cleanup_close_ int self = -1, tns = -1, dnl = -1, tnl = -1;
+        bool host = strcmp(nv->d.uplink, "host") == 0;
+        uint32_t addr, gw;
+        unsigned prefix;
+        char outer[BH_IFNAME_MAX];
+        const char *step = "no uplink-address set";
+        int e;
+
+        if ((e = uplink_addrs(nv, &addr, &prefix, &gw, outer)) < 0)
+                goto fail;
+        step = nv->d.uplink;
+        if ((tns = uplink_target(nv)) < 0) {
+                e = tns;
+                goto fail;
+        }
+        step = "netlink";
+        self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0) {
+                e = -errno;
+                goto fail;
+        }
+        if ((dnl = bh_nl_open(self)) < 0) {
+                e = dnl;
+                goto fail;
+        }
+        if (!host) {
+                step = "moving dom0's side of the vif";
+                if ((e = bh_nl_link_move(dnl, outer, tns)) < 0)
+                        goto fail;
+        }
+        if ((tnl = bh_nl_open(tns)) < 0) {
+                e = tnl;
+                goto fail;
+        }
+        if ((e = uplink_outer(tns, tnl, outer, host, addr, prefix, gw, &step)) < 0)
+                goto fail;
+        return 0;
+fail:
+        return bh_log_errno(e, "netvm %s: uplink %s: %s", nv->d.name, nv->d.uplink, step);
+}
+
+int net_spec(struct daemon *dm, struct dom_rt *r, struct bh_start_net *ret)
+{
+        int e;
+
+        memset(ret, 0, sizeof(*ret));
+        ret->netvm_domid = -1;
+        if (r->d.klass == BH_CLASS_TEMPLATE ||
+            (!r->d.netvm[0] && r->d.provides_network == BH_NETMODE_NONE))
+                return 0;
+        if (!r->d.ip) {
+                if ((e = net_assign_ip(dm, &r->d)) < 0)
+                        return e;
+                dom_save(dm, r);
+        }
+        ret->ip = r->d.ip;
+        ret->provides = r->d.provides_network;
+        if (r->d.netvm[0]) {
+                struct dom_rt *nv = dom_find(dm, r->d.netvm);
+
+                /* xl-config asks with the netvm down; a start never. */
+                if (!nv)
+                        return bh_log_errno(-ENOENT, "domain %s: its netvm %s does not exist",
+                                            r->d.name, r->d.netvm);
+                if (!nv->d.ip && (e = net_assign_ip(dm, &nv->d)) == 0)
+                        dom_save(dm, nv);
+                snprintf(ret->netvm, sizeof(ret->netvm), "%s", nv->d.name);
+                ret->gateway = nv->d.ip;
+                ret->netvm_domid = nv->live ? nv->inst.domid : -1;
+                if ((e = bh_net_vif_name(r->d.ip, ret->vif)) < 0)
+                        return bh_log_errno(e, "domain %s: its vif's name", r->d.name);
+        }
+        if (r->d.provides_network != BH_NETMODE_NONE && r->d.uplink[0]) {
+                if (uplink_addrs(r, &ret->uplink_addr, &ret->uplink_prefix, &ret->uplink_gw,
+                                 ret->uplink_if) < 0)
+                        return bh_log_errno(-EINVAL, "netvm %s: uplink %s: no uplink-address set",
+                                            r->d.name, r->d.uplink);
+        }
+        snprintf(ret->vif_script, sizeof(ret->vif_script), "%s/bulkhead-vif", dm->qrexec_dir);
+        return 1;
 }
 
 int net_before_start(struct daemon *dm, struct dom_rt *r, int depth)
@@ -437,7 +559,7 @@ int net_before_start(struct daemon *dm, struct dom_rt *r, int depth)
         if ((e = net_check_anon(dm, r->d.anon, r->d.netvm, err, sizeof(err))) < 0)
                 return bh_log_errno(e, "domain %s: %s", r->d.name, err);
         nv = dom_find(dm, r->d.netvm);
-        if (!dm->backend->netns)
+        if (!dm->backend->netns && !dm->backend->net_rules)
                 return bh_log_errno(-EOPNOTSUPP, "domain %s: netvm %s: the %s backend has no netvm networking yet",
                                     r->d.name, nv->d.name, dm->backend->name);
         if (nv->live)
@@ -447,12 +569,67 @@ int net_before_start(struct daemon *dm, struct dom_rt *r, int depth)
         return dom_start_depth(dm, nv, depth + 1);
 }
 
+/* A running domain of a backend without netns(): its vif replaced by the
+ * one its registry entry says now (none without a netvm). */
+static int replug(struct daemon *dm, struct dom_rt *r)
+{
+        struct bh_start_net net;
+        int e = net_spec(dm, r, &net);
+
+        if (e < 0)
+                return e;
+        if (!dm->backend->net_replug)
+                return -EOPNOTSUPP;
+        /* Only the client's side changes here; a network domain keeps its
+         * own uplink and clients. */
+        if (e > 0 && !net.gateway)
+                e = 0;
+        return dm->backend->net_replug(&r->inst, r->d.name, e > 0 ? &net : NULL);
+}
+
+/* A backend whose domains set up their own links (Xen): the vifs came with
+ * the start; dom0 hands out rulesets and moves uplinks. */
+static int started_vifs(struct daemon *dm, struct dom_rt *r)
+{
+        int e;
+
+        if (r->d.provides_network != BH_NETMODE_NONE) {
+                if ((e = net_reload_rules(dm, r)) < 0)
+                        return e;
+                if (r->d.uplink[0] && (e = plumb_uplink_vif(r)) < 0)
+                        return e;
+                /* A restarted netvm takes its running clients back: their
+                 * vifs died with it. */
+                bool any = false;
+                for (struct dom_rt *c = dm->doms; c; c = c->next)
+                        if (c->live && c != r && strcmp(c->d.netvm, r->d.name) == 0 &&
+                            net_check_anon(dm, c->d.anon, c->d.netvm, NULL, 0) == 0 &&
+                            replug(dm, c) == 0)
+                                any = true;
+                if (any && (e = net_reload_rules(dm, r)) < 0)
+                        return e;
+        }
+        if (r->d.netvm[0]) {
+                struct dom_rt *nv = dom_find(dm, r->d.netvm);
+
+                if (!nv || !nv->live)
+                        return bh_log_errno(-ENETDOWN, "domain %s: its netvm %s is not running",
+                                            r->d.name, r->d.netvm);
+                /* Until now its vif matched no rule: dropped. */
+                if ((e = net_reload_rules(dm, nv)) < 0)
+                        return e;
+        }
+        return 0;
+}
+
 int net_started(struct daemon *dm, struct dom_rt *r)
 {
         int e;
 
         if (r->d.klass == BH_CLASS_TEMPLATE)
                 return 0;
+        if (!dm->backend->netns)
+                return started_vifs(dm, r);
         if (!r->d.ip && (r->d.netvm[0] || r->d.provides_network != BH_NETMODE_NONE)) {
                 if ((e = net_assign_ip(dm, &r->d)) < 0)
                         return e;
@@ -507,6 +684,21 @@ int net_replumb(struct daemon *dm, struct dom_rt *r, const char *old_netvm)
 
         if (!r->live)
                 return 0;
+        if (!dm->backend->netns) {
+                struct dom_rt *nv = r->d.netvm[0] ? dom_find(dm, r->d.netvm) : NULL;
+                /* A netvm that starts now takes r with its other clients. */
+                bool taken = nv && !nv->live;
+
+                if (r->d.netvm[0] && (e = net_before_start(dm, r, 0)) < 0)
+                        return e;
+                if (!taken && (e = replug(dm, r)) < 0)
+                        return e;
+                if (r->d.netvm[0] && (nv = dom_find(dm, r->d.netvm)) && (e = net_reload_rules(dm, nv)) < 0)
+                        return e;
+                if (old_netvm[0] && strcmp(old_netvm, r->d.netvm) != 0)
+                        net_stopped(dm, old_netvm);
+                return 0;
+        }
         if (r->d.netvm[0]) {
                 if ((e = net_before_start(dm, r, 0)) < 0)
                         return e;

@@ -8,7 +8,7 @@ BH_DOM0_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dom0 \
 # libxl's hotplug script for the Xen backend's file-backed disks, beside
 # the qrexec daemons where bulkheadd looks for its helpers (--qrexec-dir).
 xenscriptdir = $(pkglibexecdir)
-dist_xenscript_SCRIPTS = dom0/bulkhead-vbd
+dist_xenscript_SCRIPTS = dom0/bulkhead-vbd dom0/bulkhead-vif
 
 # Template recipes, run by `bulkhead template build`.
 debiantemplatedir = $(pkgdatadir)/templates/debian
@@ -80,7 +80,7 @@ TESTS += tests/dom0/test_xen_plan
 tests_dom0_test_xen_plan_SOURCES = tests/dom0/test_xen_plan.c dom0/xen_plan.c dom0/xen_disks.c
 tests_dom0_test_xen_plan_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 tests_dom0_test_xen_plan_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_dom0_test_xen_plan_LDADD = lib/libbulkhead.a $(CMOCKA_LIBS)
+tests_dom0_test_xen_plan_LDADD = dom0/libregistry.a lib/libbulkhead.a $(CMOCKA_LIBS)
 
 TESTS += tests/domains/lifecycle.sh
 EXTRA_DIST += tests/domains/lifecycle.sh docs/api.md

@@ -241,6 +241,23 @@ int bh_nl_link_del(int nl, const char *name)
         return r == -ENODEV ? 0 : r;
 }
 
+int bh_nl_link_move(int nl, const char *name, int nsfd)
+{
+        struct req q;
+        struct ifinfomsg *ifi;
+        int idx, r;
+
+        if ((r = ifindex(nl, name, &idx)) < 0)
+                return r;
+        req_init(&q, RTM_NEWLINK, 0);
+        if ((ifi = put(&q, sizeof(*ifi)))) {
+                ifi->ifi_family = AF_UNSPEC;
+                ifi->ifi_index = idx;
+        }
+        attr(&q, IFLA_NET_NS_FD, &(uint32_t){ (uint32_t)nsfd }, sizeof(uint32_t));
+        return talk(nl, &q);
+}
+
 int bh_nl_link_up(int nl, const char *name, uint32_t addr, unsigned prefix)
 {
         struct req q;

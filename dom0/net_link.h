@@ -20,6 +20,9 @@ int bh_nl_open(int nsfd);
 int bh_nl_veth(int nl, const char *name, const char *peer, int peer_nsfd);
 /* Removes a link (its veth peer goes with it); 0 if there was none. */
 int bh_nl_link_del(int nl, const char *name);
+/* Moves a link of the socket's namespace into nsfd's; -ENODEV if there
+ * is none by that name. */
+int bh_nl_link_move(int nl, const char *name, int nsfd);
 /* Brings the link up, with addr/prefix on it when addr != 0. */
 int bh_nl_link_up(int nl, const char *name, uint32_t addr, unsigned prefix);
 /* A route to dst/prefix through the link: via gw (0: on the link itself). */

@@ -57,6 +57,66 @@ static int plan_disks(const struct bh_start_spec *spec, struct bh_xen_plan *p)
                         BH_XEN_VOLATILE_FILE);
 }
 
+static void add_net_key(struct bh_xen_plan *p, const char *key, const char *value)
+{
+        struct bh_xen_net_key *k;
+
+        if (p->nnet_keys >= BH_XEN_NET_KEYS_MAX)
+                return;
+        k = &p->net_keys[p->nnet_keys++];
+        snprintf(k->key, sizeof(k->key), "%s", key);
+        snprintf(k->value, sizeof(k->value), "%s", value);
+}
+
+static void add_net_ip(struct bh_xen_plan *p, const char *key, uint32_t ip)
+{
+        char buf[BH_IP_STR_MAX];
+
+        add_net_key(p, key, bh_ip_format(ip, buf));
+}
+
+/* A client's vif is served by its netvm (a driver domain: dom0 carries
+ * none of its packets) and named after its address there, which the
+ * netvm's ruleset knows; a network domain's uplink vif is served by dom0,
+ * named bhuN there by the vif script. */
+int bh_xen_plan_net(const struct bh_start_net *n, struct bh_xen_plan *p)
+{
+        struct bh_xen_nic *nic = &p->nics[0];
+        char buf[16];
+
+        if (!n->ip)
+                return -EINVAL;
+        add_net_ip(p, "ip", n->ip);
+        if (n->gateway) {
+                if (!n->netvm[0] || !n->vif[0])
+                        return -EINVAL;
+                snprintf(nic->backend, sizeof(nic->backend), "%s", n->netvm);
+                nic->backend_domid = n->netvm_domid;
+                snprintf(nic->ifname, sizeof(nic->ifname), "%s", n->vif);
+                bh_ip_format(n->ip, nic->ip);
+                p->nnics = 1;
+                add_net_ip(p, "gateway", n->gateway);
+                add_net_ip(p, "dns", BH_NET_DNS_VIRTUAL);
+        }
+        if (n->provides != BH_NETMODE_NONE)
+                add_net_key(p, "mode", n->provides == BH_NETMODE_TOR ? "tor" : "router");
+        if (n->uplink_if[0]) {
+                if (p->nnics || !n->uplink_addr || !n->vif_script[0])
+                        return -EINVAL;
+                nic->backend_domid = 0;
+                snprintf(nic->ifname, sizeof(nic->ifname), "%s", n->uplink_if);
+                if (path_into(nic->script, sizeof(nic->script), "%s", n->vif_script) < 0)
+                        return -ENAMETOOLONG;
+                p->nnics = 1;
+                add_net_ip(p, "uplink-ip", n->uplink_addr);
+                snprintf(buf, sizeof(buf), "%u", n->uplink_prefix);
+                add_net_key(p, "uplink-prefix", buf);
+                if (n->uplink_gw)
+                        add_net_ip(p, "uplink-gateway", n->uplink_gw);
+        }
+        return 0;
+}
+
 int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret)
 {
         const char *root = spec->root;
@@ -75,6 +135,8 @@ int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret)
             path_into(ret->ramdisk, sizeof(ret->ramdisk), "%.*s/%s", (int)dir, root, BH_XEN_RAMDISK_FILE) < 0)
                 return -ENAMETOOLONG;
         if (spec->root_image && (r = plan_disks(spec, ret)) < 0)
+                return r;
+        if (spec->net && (r = bh_xen_plan_net(spec->net, ret)) < 0)
                 return r;
         snprintf(ret->name, sizeof(ret->name), "%s", spec->d->name);
         snprintf(ret->cmdline, sizeof(ret->cmdline), "%s%s%s%s", BH_XEN_CMDLINE_BASE,
@@ -125,6 +187,74 @@ int bh_xen_disk_parse(const char *s, struct bh_xen_disk *ret)
         return 0;
 }
 
+/* Fields of the API's lines: '-' stands for an empty one, and no field
+ * may hold a space (names, interface names and addresses cannot; a
+ * script's path is bulkheadd's own). */
+static const char *field(const char *v)
+{
+        return v[0] ? v : "-";
+}
+
+static int unfield(const char *in, char *out, size_t len)
+{
+        if (strcmp(in, "-") == 0)
+                in = "";
+        if (strlen(in) >= len)
+                return -EINVAL;
+        snprintf(out, len, "%s", in);
+        return 0;
+}
+
+int bh_xen_nic_format(const struct bh_xen_nic *n, char *buf, size_t len)
+{
+        int w;
+
+        if (strchr(n->script, ' '))
+                return -EINVAL;
+        w = snprintf(buf, len, "%s %s %s %s", field(n->backend), field(n->ifname), field(n->ip),
+                     field(n->script));
+        return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
+int bh_xen_nic_parse(const char *s, struct bh_xen_nic *ret)
+{
+        char f[4][PATH_MAX];
+        int off = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        ret->backend_domid = -1;
+        if (strlen(s) >= PATH_MAX ||
+            sscanf(s, "%4095s %4095s %4095s %4095s%n", f[0], f[1], f[2], f[3], &off) != 4 || s[off])
+                return -EINVAL;
+        if (unfield(f[0], ret->backend, sizeof(ret->backend)) < 0 ||
+            unfield(f[1], ret->ifname, sizeof(ret->ifname)) < 0 || !ret->ifname[0] ||
+            unfield(f[2], ret->ip, sizeof(ret->ip)) < 0 ||
+            unfield(f[3], ret->script, sizeof(ret->script)) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+int bh_xen_net_key_format(const struct bh_xen_net_key *k, char *buf, size_t len)
+{
+        int w = snprintf(buf, len, "%s %s", k->key, k->value);
+
+        return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
+int bh_xen_net_key_parse(const char *s, struct bh_xen_net_key *ret)
+{
+        char key[64], value[64];
+        int off = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        if (sscanf(s, "%63s %63s%n", key, value, &off) != 2 || s[off] ||
+            strlen(key) >= sizeof(ret->key) || strlen(value) >= sizeof(ret->value))
+                return -EINVAL;
+        snprintf(ret->key, sizeof(ret->key), "%s", key);
+        snprintf(ret->value, sizeof(ret->value), "%s", value);
+        return 0;
+}
+
 /* xl.cfg strings are double-quoted; our names and paths have no quote or
  * backslash in them (names are checked, paths are bulkheadd's own), but a
  * state directory could, so escape them rather than print a broken file. */
@@ -167,6 +297,39 @@ static void print_disks(const struct bh_xen_plan *p, FILE *out)
         fputs("]\n", out);
 }
 
+/* xl-network-configuration(5); xl has no line for a domain's own
+ * xenstore keys, so those are comments. */
+static void print_nics(const struct bh_xen_plan *p, FILE *out)
+{
+        if (p->nnet_keys) {
+                fputs("# bulkheadd writes the domain's network settings in its xenstore home:\n", out);
+                for (unsigned i = 0; i < p->nnet_keys; i++)
+                        fprintf(out, "#   %s/%s = %s\n", BH_XEN_NET_DIR, p->net_keys[i].key,
+                                p->net_keys[i].value);
+        }
+        if (!p->nnics)
+                return;
+        fputs("vif = [\n", out);
+        for (unsigned i = 0; i < p->nnics; i++) {
+                const struct bh_xen_nic *n = &p->nics[i];
+
+                fputs("    \"vifname=", out);
+                print_escaped(out, n->ifname);
+                if (n->backend[0]) {
+                        fputs(", backend=", out);
+                        print_escaped(out, n->backend);
+                }
+                if (n->ip[0])
+                        fprintf(out, ", ip=%s", n->ip);
+                if (n->script[0]) {
+                        fputs(", script=", out);
+                        print_escaped(out, n->script);
+                }
+                fputs("\",\n", out);
+        }
+        fputs("]\n", out);
+}
+
 int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out)
 {
         fputs("# What bulkheadd gives libxl for this domain, as an xl configuration.\n"
@@ -182,6 +345,7 @@ int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out)
         fprintf(out, "maxmem = %u\n", p->memory_mib);
         fprintf(out, "vcpus = %u\n", p->vcpus);
         print_disks(p, out);
+        print_nics(p, out);
         print_string(out, "on_poweroff", "destroy");
         print_string(out, "on_reboot", "destroy");
         print_string(out, "on_crash", "destroy");

@@ -35,6 +35,15 @@
 #define BH_XEN_VOLATILE_BYTES (1ULL << 30)
 /* root, private, volatile */
 #define BH_XEN_DISKS_MAX 3
+/* A domain has one way out: a vif to its netvm, or a network domain's
+ * uplink vif, served by dom0. */
+#define BH_XEN_NICS_MAX 1
+/* What the domain's init reads of its network (agent/bulkhead-xen-net),
+ * under its xenstore home's BH_XEN_NET_DIR: ip, gateway, dns, mode,
+ * uplink-ip, uplink-prefix, uplink-gateway.  dom0 writes them before the
+ * domain runs; the domain can read, not write them. */
+#define BH_XEN_NET_DIR "bulkhead/net"
+#define BH_XEN_NET_KEYS_MAX 8
 
 enum bh_xen_disk_kind {
         BH_XEN_DISK_SHARED_RO, /* the template's root image: exists, never written */
@@ -49,6 +58,19 @@ struct bh_xen_disk {
         unsigned long long bytes; /* KEEP and FRESH: the size to make it */
 };
 
+struct bh_xen_nic {
+        char backend[BH_NAME_MAX + 1]; /* the domain serving it; "" for dom0 */
+        int backend_domid;             /* -1 when it is not running */
+        char ifname[BH_IFNAME_MAX];    /* its name where it is served */
+        char ip[BH_IP_STR_MAX];        /* a client's address; "" for an uplink */
+        char script[PATH_MAX];         /* served by dom0: its hotplug script */
+};
+
+struct bh_xen_net_key {
+        char key[16];
+        char value[BH_IP_STR_MAX];
+};
+
 struct bh_xen_plan {
         char name[BH_NAME_MAX + 1];
         char kernel[PATH_MAX];
@@ -61,14 +83,23 @@ struct bh_xen_plan {
         char vbd_script[PATH_MAX];
         struct bh_xen_disk disks[BH_XEN_DISKS_MAX];
         unsigned ndisks;
+        struct bh_xen_nic nics[BH_XEN_NICS_MAX];
+        unsigned nnics;
+        struct bh_xen_net_key net_keys[BH_XEN_NET_KEYS_MAX];
+        unsigned nnet_keys;
 };
 
 /* -EINVAL when the spec's root does not end in "/root" (bulkheadd always
  * gives a template version's root directory), or it has a root image but no
  * volatile directory or vbd script; -ENAMETOOLONG.  Disks only when the
  * spec has a root image: xvda the root (read-only), xvdb the private image
- * (app domains), xvdc the volatile one. */
+ * (app domains), xvdc the volatile one.  A vif and network keys when the
+ * spec has a network. */
 int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret);
+
+/* The vif and network keys of n added to p (bh_xen_plan_make's part, and
+ * what a running domain's new network is made of). */
+int bh_xen_plan_net(const struct bh_start_net *n, struct bh_xen_plan *p);
 
 /* The plan as an xl configuration file (xl.cfg(5)). */
 int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out);
@@ -78,3 +109,10 @@ int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out);
  * -EINVAL. */
 int bh_xen_disk_format(const struct bh_xen_disk *d, char *buf, size_t len);
 int bh_xen_disk_parse(const char *s, struct bh_xen_disk *ret);
+
+/* Likewise a vif, "BACKEND IFNAME IP SCRIPT" ('-' for an empty field),
+ * and a network key, "KEY VALUE". */
+int bh_xen_nic_format(const struct bh_xen_nic *n, char *buf, size_t len);
+int bh_xen_nic_parse(const char *s, struct bh_xen_nic *ret);
+int bh_xen_net_key_format(const struct bh_xen_net_key *k, char *buf, size_t len);
+int bh_xen_net_key_parse(const char *s, struct bh_xen_net_key *ret);

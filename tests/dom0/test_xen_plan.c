@@ -259,6 +259,115 @@ static void test_disks_prepare_keeps_private_and_renews_volatile(void **state)
         rmdir(dir);
 }
 
+static const char *net_key(const struct bh_xen_plan *p, const char *key)
+{
+        for (unsigned i = 0; i < p->nnet_keys; i++)
+                if (strcmp(p->net_keys[i].key, key) == 0)
+                        return p->net_keys[i].value;
+        return NULL;
+}
+
+/* A client's vif is served by its netvm, named after its address there;
+ * its init learns address, gateway and DNS from xenstore. */
+static void test_plan_client_vif_served_by_its_netvm(void **state)
+{
+        struct bh_domain d = dom("work", 192, 1);
+        struct bh_start_net net = { .ip = 0x0a890005, .gateway = 0x0a890002, .netvm = "sys-net",
+                                    .netvm_domid = 7, .vif = "vif5" };
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root", .net = &net };
+        struct bh_xen_plan p;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        (void)state;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(p.nnics, 1);
+        assert_string_equal(p.nics[0].backend, "sys-net");
+        assert_int_equal(p.nics[0].backend_domid, 7);
+        assert_string_equal(p.nics[0].ifname, "vif5");
+        assert_string_equal(p.nics[0].ip, "10.137.0.5");
+        assert_string_equal(p.nics[0].script, "");
+        assert_string_equal(net_key(&p, "ip"), "10.137.0.5");
+        assert_string_equal(net_key(&p, "gateway"), "10.137.0.2");
+        assert_string_equal(net_key(&p, "dns"), "10.139.1.1");
+        assert_null(net_key(&p, "mode"));
+        assert_null(net_key(&p, "uplink-ip"));
+        assert_non_null(f);
+        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
+        fclose(f);
+        assert_non_null(strstr(text, "vif = [\n    \"vifname=vif5, backend=sys-net, ip=10.137.0.5\",\n]\n"));
+        assert_non_null(strstr(text, "#   bulkhead/net/gateway = 10.137.0.2\n"));
+        free(text);
+
+        /* No netvm name or vif name: refused, never a vif served by dom0. */
+        net.vif[0] = '\0';
+        assert_int_equal(bh_xen_plan_make(&spec, &p), -EINVAL);
+}
+
+/* A network domain's uplink is the one vif dom0 serves: through the vif
+ * script, which names dom0's side bhuN. */
+static void test_plan_uplink_vif_served_by_dom0(void **state)
+{
+        struct bh_domain d = dom("sys-net", 192, 1);
+        struct bh_start_net net = { .ip = 0x0a890002, .netvm_domid = -1, .provides = BH_NETMODE_ROUTER,
+                                    .uplink_if = "bhu2", .uplink_addr = 0xc0000202, .uplink_prefix = 24,
+                                    .uplink_gw = 0xc0000201, .vif_script = "/x/bulkhead-vif" };
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root", .net = &net };
+        struct bh_xen_plan p;
+
+        (void)state;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(p.nnics, 1);
+        assert_string_equal(p.nics[0].backend, "");
+        assert_int_equal(p.nics[0].backend_domid, 0);
+        assert_string_equal(p.nics[0].ifname, "bhu2");
+        assert_string_equal(p.nics[0].script, "/x/bulkhead-vif");
+        assert_string_equal(net_key(&p, "mode"), "router");
+        assert_string_equal(net_key(&p, "uplink-ip"), "192.0.2.2");
+        assert_string_equal(net_key(&p, "uplink-prefix"), "24");
+        assert_string_equal(net_key(&p, "uplink-gateway"), "192.0.2.1");
+        assert_null(net_key(&p, "gateway"));
+
+        /* A Tor gateway says so; without an uplink it has no vif at all. */
+        net.provides = BH_NETMODE_TOR;
+        net.uplink_if[0] = '\0';
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(p.nnics, 0);
+        assert_string_equal(net_key(&p, "mode"), "tor");
+}
+
+static void test_nic_and_net_key_lines_round_trip_and_refuse_junk(void **state)
+{
+        struct bh_xen_nic n = { .backend = "sys-net", .ifname = "vif5", .ip = "10.137.0.5" }, back;
+        struct bh_xen_net_key k = { .key = "gateway", .value = "10.137.0.2" }, kb;
+        char line[PATH_MAX + 64];
+        const char *bad[] = { "", "a b c", "a b c d e", "- - - -", "sys-net vif5 10.137.0.5 - x",
+                              "a-name-much-longer-than-a-domain-name-may-be-in-bulkhead-ever-at-all vif5 - -" };
+
+        (void)state;
+        assert_int_equal(bh_xen_nic_format(&n, line, sizeof(line)), 0);
+        assert_string_equal(line, "sys-net vif5 10.137.0.5 -");
+        assert_int_equal(bh_xen_nic_parse(line, &back), 0);
+        assert_string_equal(back.backend, "sys-net");
+        assert_string_equal(back.ifname, "vif5");
+        assert_string_equal(back.ip, "10.137.0.5");
+        assert_string_equal(back.script, "");
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(bh_xen_nic_parse(bad[i], &back), -EINVAL);
+        snprintf(n.script, sizeof(n.script), "/a b/bulkhead-vif");
+        assert_int_equal(bh_xen_nic_format(&n, line, sizeof(line)), -EINVAL);
+
+        assert_int_equal(bh_xen_net_key_format(&k, line, sizeof(line)), 0);
+        assert_string_equal(line, "gateway 10.137.0.2");
+        assert_int_equal(bh_xen_net_key_parse(line, &kb), 0);
+        assert_string_equal(kb.key, "gateway");
+        assert_string_equal(kb.value, "10.137.0.2");
+        assert_int_equal(bh_xen_net_key_parse("gateway", &kb), -EINVAL);
+        assert_int_equal(bh_xen_net_key_parse("a b c", &kb), -EINVAL);
+        assert_int_equal(bh_xen_net_key_parse("a-key-far-too-long-for-it 1", &kb), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -273,6 +382,9 @@ int main(void)
                 cmocka_unit_test(test_plan_disks_printed_as_xl_reads_them),
                 cmocka_unit_test(test_disk_line_round_trips_and_refuses_junk),
                 cmocka_unit_test(test_disks_prepare_keeps_private_and_renews_volatile),
+                cmocka_unit_test(test_plan_client_vif_served_by_its_netvm),
+                cmocka_unit_test(test_plan_uplink_vif_served_by_dom0),
+                cmocka_unit_test(test_nic_and_net_key_lines_round_trip_and_refuse_junk),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
