@@ -493,6 +493,7 @@ const struct bh_backend bh_backend_xen = {
          * emulation longer; a domain boot meanwhile takes the CPUs from it
          * (docs/xen-backend.md, the bench). */
         .pool_settle_ms = 5000,
+        .dvm_private_exclusive = true,
         .available = xen_available,
         .start = xen_start,
         .pause = xen_pause,
