@@ -48,6 +48,10 @@ struct bh_start_spec {
         /* xen, app domains: the private volume as an image file, made
          * sparse at the first start and kept; NULL for disposables. */
         const char *private_image;
+        /* xen, disposables: the dispvm-template's private image, given
+         * read-only as the lower layer of a throw-away /home; NULL when it
+         * has none yet (an empty /home). */
+        const char *private_lower_image;
         /* xen: the hotplug script libxl runs in dom0 to attach a file as a
          * domain's disk (dom0/bulkhead-vbd). */
         const char *vbd_script;
@@ -107,6 +111,10 @@ struct bh_backend {
          * command then, and a boot beside it would slow exactly the request
          * the pool is there to speed up. */
         unsigned pool_settle_ms;
+        /* A disposable reads its dispvm-template's private volume as a
+         * disk: the two never run at once, so that neither sees the
+         * volume change under its filesystem (docs/xen-backend.md). */
+        bool dvm_private_exclusive;
         /* 0 if this machine can run the backend, else why not. */
         int (*available)(void);
         /* Boots the domain; returns once its init runs. */

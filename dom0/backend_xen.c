@@ -90,14 +90,32 @@ static int from_libxl(int rc)
  * those calls run in a short-lived child of their own, with every signal
  * unblocked and a libxl context of its own (a context must not cross a
  * fork); the child's answer, 0 or a negative errno, comes back through a
- * pipe.  A child that takes longer than HELPER_TIMEOUT_MS is killed.
+ * pipe.  A child that takes longer than HELPER_TIMEOUT_MS (or
+ * BULKHEAD_XEN_HELPER_TIMEOUT_MS: the bed's test of a killed create sets
+ * it short) is killed with its process group: the hotplug scripts libxl
+ * started go with it, rather than attach disks to a domain nobody waits for.
  */
 #define HELPER_TIMEOUT_MS 120000
 
 struct helper_job {
         const struct bh_xen_plan *plan; /* create */
+        const char *name;               /* destroy by name */
         uint32_t domid;                 /* destroy; create's answer */
+        bool unanswered;                /* killed, or died first: its work half done */
 };
+
+static int helper_timeout_ms(void)
+{
+        const char *s = getenv("BULKHEAD_XEN_HELPER_TIMEOUT_MS");
+        char *end;
+        long v;
+
+        if (!s || !*s)
+                return HELPER_TIMEOUT_MS;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        return errno || *end || v <= 0 || v > HELPER_TIMEOUT_MS ? HELPER_TIMEOUT_MS : (int)v;
+}
 
 static int helper_answer(int fd, int32_t r, uint32_t domid)
 {
@@ -118,6 +136,15 @@ static void close_all_but(int keep)
         if (close_range((unsigned)keep + 1, ~0U, 0) < 0)
                 for (int fd = keep + 1; fd < 4096; fd++)
                         close(fd);
+}
+
+/* A killed process dies on its way out of the kernel, so a losetup of the
+ * group may still finish attaching: wait a little for the group to go
+ * (its orphans' zombies, which init reaps, keep it for a moment). */
+static void group_wait_gone(pid_t pgid)
+{
+        for (int i = 0; i < 50 && kill(-pgid, 0) == 0; i++)
+                usleep(20000);
 }
 
 static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper_job *job)
@@ -141,6 +168,7 @@ static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper
                 sigset_t none;
                 int r;
 
+                setpgid(0, 0);
                 close(p[0]);
                 close_all_but(p[1]);
                 sigemptyset(&none);
@@ -156,18 +184,23 @@ static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper
                 _exit(0);
         }
         close(p[1]);
+        /* Both sides set the group, so the kill below finds it either way. */
+        setpgid(pid, pid);
         {
                 struct pollfd pf = { .fd = p[0], .events = POLLIN };
-                int n = poll(&pf, 1, HELPER_TIMEOUT_MS);
+                int n = poll(&pf, 1, helper_timeout_ms());
 
-                if (n <= 0 || read(p[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+                job->unanswered = n <= 0 || read(p[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg);
+                if (job->unanswered) {
                         msg[0] = n == 0 ? -ETIMEDOUT : -EIO;
-                        kill(pid, SIGKILL);
+                        kill(-pid, SIGKILL);
                 }
         }
         close(p[0]);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
+        if (job->unanswered)
+                group_wait_gone(pid);
         job->domid = (uint32_t)msg[1];
         return msg[0];
 }
@@ -446,6 +479,43 @@ static int destroy_in_helper(libxl_ctx *ctx, struct helper_job *job)
         return from_libxl(rc);
 }
 
+/* In the helper: the domain a killed create left, found by its name. */
+static int destroy_by_name_in_helper(libxl_ctx *ctx, struct helper_job *job)
+{
+        uint32_t domid = 0;
+
+        if (libxl_name_to_domid(ctx, job->name, &domid) != 0 || domid == 0)
+                return 0;
+        job->domid = domid;
+        return destroy_in_helper(ctx, job);
+}
+
+/*
+ * After a create that failed.  A helper killed (or dead) before it answered
+ * leaves its half-made domain: a new helper destroys it by name, and its
+ * disks' remove scripts free the loop devices xenstore knows of.  A loop
+ * device that a hotplug script attached but had not yet recorded there is
+ * found by its backing file, on the domain's own volumes; one on the shared
+ * root image cannot be told from other domains' and stays.
+ */
+static void after_failed_create(const struct bh_xen_plan *plan, bool unanswered)
+{
+        unsigned detached = 0;
+        int r;
+
+        if (unanswered) {
+                struct helper_job job = { .name = plan->name };
+
+                if ((r = run_helper(destroy_by_name_in_helper, &job)) < 0)
+                        bh_log_errno(r, "domain %s: destroying what the killed create left", plan->name);
+        }
+        if ((r = bh_xen_disks_release(plan, "/sys/block", &detached)) < 0)
+                bh_log_errno(r, "domain %s: detaching loop devices left on its volumes", plan->name);
+        if (detached)
+                bh_log_info("domain %s: %u loop device%s left on its volumes, detached", plan->name,
+                            detached, detached == 1 ? "" : "s");
+}
+
 static int xen_start(const struct bh_start_spec *spec, struct bh_instance *ret)
 {
         struct bh_xen_plan plan;
@@ -467,6 +537,7 @@ static int xen_start(const struct bh_start_spec *spec, struct bh_instance *ret)
                 return bh_log_errno(r, "domain %s: start failed: xenstore watch", spec->d->name);
         r = run_helper(create_in_helper, &job);
         if (r < 0) {
+                after_failed_create(&plan, job.unanswered);
                 watch_free(ret);
                 return bh_log_errno(r, "domain %s: start failed: libxl domain create", spec->d->name);
         }
@@ -749,6 +820,7 @@ const struct bh_backend bh_backend_xen = {
          * emulation longer; a domain boot meanwhile takes the CPUs from it
          * (docs/xen-backend.md, the bench). */
         .pool_settle_ms = 5000,
+        .dvm_private_exclusive = true,
         .available = xen_available,
         .start = xen_start,
         .pause = xen_pause,

@@ -171,6 +171,7 @@ static int cmd_create(int argc, char **argv)
                 { "label", required_argument, NULL, 'l' },
                 { "netvm", required_argument, NULL, 'n' },
                 { "memory", required_argument, NULL, 'm' },
+                { "private-size", required_argument, NULL, 's' },
                 { "vcpus", required_argument, NULL, 'v' },
                 { "provides-network", required_argument, NULL, 'p' },
                 { "anon", no_argument, NULL, 'a' },
@@ -191,6 +192,7 @@ static int cmd_create(int argc, char **argv)
                 case 'l': key = "label"; break;
                 case 'n': key = "netvm"; break;
                 case 'm': key = "memory"; break;
+                case 's': key = "private-size"; break;
                 case 'v': key = "vcpus"; break;
                 case 'p': key = "provides-network"; break;
                 case 'a': anon = true; continue;
@@ -295,6 +297,7 @@ static void print_json(const struct bh_domain *ds, size_t n)
                 json_string(&w, "default_dispvm", d->default_dispvm[0] ? d->default_dispvm : NULL);
                 json_bool(&w, "allow_fullscreen", d->allow_fullscreen);
                 json_uint(&w, "memory_mib", d->memory_mib);
+                json_uint(&w, "private_mib", d->private_mib);
                 json_uint(&w, "vcpus", d->vcpus);
                 json_string(&w, "backend", d->backend);
                 json_uint(&w, "preload", d->preload);
@@ -373,7 +376,7 @@ static int cmd_prefs(int argc, char **argv)
         }
         {
                 const struct bh_domain *d = &ds[0];
-                char mem[16], cpus[16], pre[16], ip[BH_IP_STR_MAX], ugw[BH_IP_STR_MAX],
+                char mem[16], priv[16], cpus[16], pre[16], ip[BH_IP_STR_MAX], ugw[BH_IP_STR_MAX],
                         udns[BH_IP_STR_MAX], uaddr[BH_IP_STR_MAX + 4] = "";
 
                 if (d->uplink_addr)
@@ -388,6 +391,7 @@ static int cmd_prefs(int argc, char **argv)
                         { "default-dispvm", d->default_dispvm },
                         { "allow-fullscreen", d->allow_fullscreen ? "yes" : "no" },
                         { "memory", (snprintf(mem, sizeof(mem), "%u", d->memory_mib), mem) },
+                        { "private-size", (snprintf(priv, sizeof(priv), "%u", d->private_mib), priv) },
                         { "vcpus", (snprintf(cpus, sizeof(cpus), "%u", d->vcpus), cpus) },
                         { "preload", (snprintf(pre, sizeof(pre), "%u", d->preload), pre) },
                         { "ip", d->ip ? bh_ip_format(d->ip, ip) : "" },

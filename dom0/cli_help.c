@@ -9,11 +9,12 @@
 #include "cli.h"
 
 const struct cli_doc cli_docs[] = {
-        { "create", "NAME --template T [--class app|dispvm-template] [--label L] [--netvm N] [--provides-network yes|tor] [--memory MIB] [--vcpus N] | --anon NAME [--template T] [--gateway-template G] [--netvm N]",
+        { "create", "NAME --template T [--class app|dispvm-template] [--label L] [--netvm N] [--provides-network yes|tor] [--memory MIB] [--private-size SIZE] [--vcpus N] | --anon NAME [--template T] [--gateway-template G] [--netvm N]",
           "make a new domain",
           "Registers a new domain NAME made from template T, with an empty private volume "
           "(its /home). A dispvm-template is an app domain that disposables are made from. "
           "Labels: red orange yellow green gray blue purple black (default red). "
+          "--private-size sets the size of its private volume on Xen (prefs private-size). "
           "--provides-network makes it a network domain other domains can use as netvm "
           "(yes: a router with a per-client firewall; tor: a Tor gateway). "
           "--anon makes a pair: a Tor gateway NAME-gw (template G, default "
@@ -36,13 +37,17 @@ const struct cli_doc cli_docs[] = {
         { "pause", "NAME", "freeze a domain", "Its processes stop running until unpause." },
         { "unpause", "NAME", "thaw a paused domain", "" },
         { "prefs", "NAME [KEY [VALUE]]", "show or change a domain's settings",
-          "Keys: label, template, netvm, tags (comma-separated, for the qrexec policy's @tag:T), default-dispvm (what @dispvm means for this domain's calls), allow-fullscreen (yes: its windows may go fullscreen, hiding dom0's frame; no, the default), memory (MiB), vcpus, preload (dispvm-template "
+          "Keys: label, template, netvm, tags (comma-separated, for the qrexec policy's @tag:T), default-dispvm (what @dispvm means for this domain's calls), allow-fullscreen (yes: its windows may go fullscreen, hiding dom0's frame; no, the default), memory (MiB), "
+          "private-size (app and dispvm-template domains on Xen: the private volume's size, in "
+          "MiB or with a unit, 4G; 64M to 4T, default 2G; it grows, it never shrinks, and the "
+          "domain grows its filesystem at its next start; the container backend's private "
+          "volume is a directory and ignores it), vcpus, preload (dispvm-template "
           "only: how many disposables to keep started and paused), provides-network "
           "(no, yes, tor), uplink (a first hop's way out: host, or netns:NAME for "
           "/run/netns/NAME), uplink-address (A.B.C.D/N), uplink-gateway, uplink-dns, anon "
           "(yes: a workstation that only runs behind a Tor gateway, hostname 'host'). ip "
           "is shown, given by bulkheadd. netvm changes at once, also while the domain runs "
-          "(it is re-plumbed); template, provides-network, uplink* and anon cannot change "
+          "(it is re-plumbed); template, private-size, provides-network, uplink* and anon cannot change "
           "while it runs." },
         { "run", "[--service SERVICE[+ARG]] NAME [CMD [ARG...]] | --disposable [--template T] ...", "run a command or a service in a domain",
           "Runs CMD in NAME (starting it if needed) with this terminal's standard input, "

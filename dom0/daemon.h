@@ -85,6 +85,12 @@ void dom_template_prune(struct daemon *dm, const char *tmpl);
 int dom_reconcile(struct daemon *dm);
 /* What the Xen backend would give libxl for this domain (`bulkhead xl-config`). */
 int dom_xen_plan(struct daemon *dm, struct dom_rt *r, struct bh_xen_plan *ret);
+/* 0, or -EBUSY and why: a disposable of dvm (FOR_DISPOSABLE) or dvm itself
+ * would run beside the other while the backend wants them apart
+ * (dvm_private_exclusive).  Preloaded disposables, nobody's yet, do not
+ * count: dvm's start gives them back. */
+int dom_private_conflict(struct daemon *dm, const struct dom_rt *dvm, bool for_disposable, char *why,
+                         size_t len);
 int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret);
 int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret);
 void dom_pool_tick(struct daemon *dm);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "registry.h"
 #include "template_host.h"
 #include "util.h"
+#include "xen_disks.h"
 
 
 int api_reply(struct client *c, struct bh_api_buf *b)
@@ -111,7 +113,7 @@ static bool pref_halted_only(const char *key)
 {
         static const char *const keys[] = { "template", "provides-network", "uplink",
                                             "uplink-address", "uplink-gateway", "uplink-dns",
-                                            "anon" };
+                                            "anon", "private-size" };
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i]) == 0)
@@ -255,6 +257,20 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *untruste
                         snprintf(err, errlen, "memory must be %u..%u MiB", BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB);
                         return -EINVAL;
                 }
+        } else if (strcmp(key, "private-size") == 0) {
+                uint64_t mib = 0;
+
+                if (d->klass != BH_CLASS_APP && d->klass != BH_CLASS_DISPVM_TEMPLATE) {
+                        snprintf(err, errlen, "private-size applies to app and dispvm-template domains only");
+                        return -EINVAL;
+                }
+                if (bh_size_mib_parse(value, &mib) < 0 || mib < BH_PRIVATE_MIN_MIB || mib > BH_PRIVATE_MAX_MIB) {
+                        snprintf(err, errlen,
+                                 "private-size '%.32s': %u MiB to %u TiB, in MiB or with a unit M, G or T (4G)",
+                                 value, BH_PRIVATE_MIN_MIB, BH_PRIVATE_MAX_MIB >> 20);
+                        return -EINVAL;
+                }
+                d->private_mib = (unsigned)mib;
         } else if (strcmp(key, "vcpus") == 0) {
                 if (parse_uint(value, 1, BH_VCPUS_MAX, &d->vcpus) < 0) {
                         snprintf(err, errlen, "vcpus must be 1..%u", BH_VCPUS_MAX);
@@ -270,7 +286,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *untruste
                         return -EINVAL;
                 }
         } else {
-                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory vcpus preload tags default-dispvm allow-fullscreen provides-network uplink uplink-address uplink-gateway uplink-dns anon)", key);
+                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory private-size vcpus preload tags default-dispvm allow-fullscreen provides-network uplink uplink-address uplink-gateway uplink-dns anon)", key);
                 return -EINVAL;
         }
         return 0;
@@ -488,6 +504,7 @@ static void do_xl_config(struct daemon *dm, struct client *c, const struct bh_ap
 static void do_run(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
 {
         struct dom_rt *r = need_domain(dm, c, req, 2);
+        char why[256];
         int e = 0;
 
         if (!r)
@@ -496,6 +513,8 @@ static void do_run(struct daemon *dm, struct client *c, const struct bh_api_msg 
                 return (void)api_error(c, -EOPNOTSUPP, "run: %s is a template", r->d.name);
         if (r->pooled)
                 return (void)api_error(c, -EBUSY, "run: %s is a preloaded disposable", r->d.name);
+        if (!r->live && (e = dom_private_conflict(dm, r, false, why, sizeof(why))) < 0)
+                return (void)api_error(c, e, "run %s: %s", r->d.name, why);
         if (!r->live)
                 e = dom_start(dm, r);
         else if (r->d.state == BH_STATE_PAUSED)
@@ -521,6 +540,7 @@ static struct dom_rt *default_dvm(struct daemon *dm)
 static void do_run_disposable(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
 {
         struct dom_rt *dvm, *r;
+        char why[256];
         int e;
 
         if (req->n > 2 && req->f[2][0]) {
@@ -536,6 +556,8 @@ static void do_run_disposable(struct daemon *dm, struct client *c, const struct 
                         return (void)api_error(c, -ENOENT,
                                                "run --disposable: name the disposable template with --template (there is not exactly one)");
         }
+        if ((e = dom_private_conflict(dm, dvm, true, why, sizeof(why))) < 0)
+                return (void)api_error(c, e, "run --disposable: %s", why);
         e = dom_take_disposable(dm, dvm, &r);
         if (e < 0)
                 return (void)api_error(c, e, "run --disposable: %s", strerror(-e));
@@ -555,6 +577,31 @@ static void do_list(struct daemon *dm, struct client *c, const struct bh_api_msg
         if (api_reply(c, &b) < 0)
                 api_error(c, -EMSGSIZE, "ls: reply too large");
         bh_api_buf_free(&b);
+}
+
+/* A private image that exists (the Xen backend's, once started) grows to
+ * the new size now, so that an error comes back to the user rather than
+ * at the next start; a missing one is made at that size then. */
+static int private_grow(struct daemon *dm, const char *name, unsigned mib, char *err, size_t errlen)
+{
+        _cleanup_free_ char *img = path_private_image(dm, name);
+        struct stat st;
+        int e;
+
+        if (!img)
+                return -ENOMEM;
+        e = bh_xen_volume_grow(img, (unsigned long long)mib << 20);
+        if (e == -ENOENT)
+                return 0;
+        if (e == -ERANGE && stat(img, &st) == 0) {
+                snprintf(err, errlen,
+                         "private-size: its private volume is already %lld MiB, and a volume grows but never shrinks (its filesystem would be cut)",
+                         (long long)(st.st_size >> 20));
+                return -EINVAL;
+        }
+        if (e < 0)
+                snprintf(err, errlen, "private-size: growing %s: %s", img, strerror(-e));
+        return e;
 }
 
 static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
@@ -582,6 +629,8 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
                                        r->d.name, key);
         d = r->d;
         e = set_pref(dm, &d, key, req->f[4], err, sizeof(err));
+        if (e == 0 && strcmp(key, "private-size") == 0)
+                e = private_grow(dm, r->d.name, d.private_mib, err, sizeof(err));
         if (e < 0)
                 return (void)api_error(c, e, "prefs %s: %s", r->d.name, err);
         {
@@ -755,6 +804,10 @@ void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *re
                 if (e == 0)
                         api_event(dm, "removed", req->f[2]);
         } else if (strcmp(verb, "start") == 0) {
+                char why[256];
+
+                if (!r->live && (e = dom_private_conflict(dm, r, false, why, sizeof(why))) < 0)
+                        return (void)api_error(c, e, "start %s: %s", req->f[2], why);
                 e = dom_start(dm, r);
         } else if (strcmp(verb, "shutdown") == 0) {
                 e = dom_shutdown(dm, r);

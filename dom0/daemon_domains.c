@@ -162,7 +162,7 @@ int dom_remove(struct daemon *dm, struct dom_rt *r)
 /* Everything a start or destroy needs, derived from the registry. */
 struct spec_paths {
         char *root, *private_dir, *private_lower, *volatile_dir, *vchan_dir, *console;
-        char *root_image, *private_image, *vbd_script;
+        char *root_image, *private_image, *private_lower_image, *vbd_script;
         struct bh_template_conf tconf;
         const char *ro_binds[2];
 };
@@ -177,15 +177,17 @@ static void spec_paths_free(struct spec_paths *p)
         free(p->console);
         free(p->root_image);
         free(p->private_image);
+        free(p->private_lower_image);
         free(p->vbd_script);
 }
 
 /* The Xen backend's files: the version's root image if it has one (else
- * its initramfs is the whole root), the private image beside private/, the
- * hotplug script among dom0's helpers.  Cheap enough to find for every
- * backend. */
-static int xen_paths(struct daemon *dm, const char *name, bool disposable, struct spec_paths *p)
+ * its initramfs is the whole root), the private image beside private/ (a
+ * disposable: its dispvm-template's, DVM, if made yet), the hotplug script
+ * among dom0's helpers.  Cheap enough to find for every backend. */
+static int xen_paths(struct daemon *dm, const char *name, const char *dvm, struct spec_paths *p)
 {
+        bool disposable = dvm != NULL;
         size_t n = strlen(p->root);
 
         if (n < 5 || asprintf(&p->root_image, "%.*s/%s", (int)(n - 5), p->root, BH_XEN_ROOT_IMAGE_FILE) < 0) {
@@ -196,6 +198,10 @@ static int xen_paths(struct daemon *dm, const char *name, bool disposable, struc
                 free(TAKE_PTR(p->root_image));
         if (!disposable && !(p->private_image = path_private_image(dm, name)))
                 return -ENOMEM;
+        if (disposable && !(p->private_lower_image = path_private_image(dm, dvm)))
+                return -ENOMEM;
+        if (disposable && access(p->private_lower_image, F_OK) < 0)
+                free(TAKE_PTR(p->private_lower_image));
         if (asprintf(&p->vbd_script, "%s/bulkhead-vbd", dm->qrexec_dir) < 0) {
                 p->vbd_script = NULL;
                 return -ENOMEM;
@@ -206,7 +212,7 @@ static int xen_paths(struct daemon *dm, const char *name, bool disposable, struc
 static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
                       struct bh_start_spec *spec)
 {
-        const char *tmpl = r->d.template_name;
+        const char *tmpl = r->d.template_name, *dvm_name = NULL;
 
         memset(p, 0, sizeof(*p));
         if (r->d.klass == BH_CLASS_TEMPLATE)
@@ -216,6 +222,7 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
                 if (!dvm)
                         return -ENOENT;
                 tmpl = dvm->d.template_name;
+                dvm_name = dvm->d.name;
                 p->private_lower = path_private(dm, dvm->d.name);
         } else {
                 p->private_dir = path_private(dm, r->d.name);
@@ -241,13 +248,14 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
         p->console = path_console(dm, r->d.name);
         if (!p->root || !p->volatile_dir || !p->vchan_dir || !p->console)
                 return -ENOMEM;
-        if (xen_paths(dm, r->d.name, r->d.klass == BH_CLASS_DISPOSABLE, p) < 0)
+        if (xen_paths(dm, r->d.name, dvm_name, p) < 0)
                 return -ENOMEM;
         *spec = (struct bh_start_spec){
                 .d = &r->d,
                 .root = p->root,
                 .root_image = p->root_image,
                 .private_image = p->private_image,
+                .private_lower_image = p->private_lower_image,
                 .vbd_script = p->vbd_script,
                 .private_dir = p->private_dir,
                 .private_lower = p->private_lower,
@@ -278,6 +286,53 @@ int dom_xen_plan(struct daemon *dm, struct dom_rt *r, struct bh_xen_plan *ret)
         return e;
 }
 
+int dom_private_conflict(struct daemon *dm, const struct dom_rt *dvm, bool for_disposable, char *why,
+                         size_t len)
+{
+        if (!dm->backend->dvm_private_exclusive || !dvm || dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
+                return 0;
+        if (for_disposable && dvm->live) {
+                snprintf(why, len,
+                         "%s is running: its disposables read its private volume, which must not change under them; shut %s down first",
+                         dvm->d.name, dvm->d.name);
+                return -EBUSY;
+        }
+        if (for_disposable)
+                return 0;
+        for (const struct dom_rt *o = dm->doms; o; o = o->next)
+                if (o->live && !o->pooled && !o->warming && o->d.klass == BH_CLASS_DISPOSABLE &&
+                    strcmp(o->d.template_name, dvm->d.name) == 0) {
+                        snprintf(why, len,
+                                 "its disposable %s is running and reads its private volume, which must not change under it; %s starts once its disposables are gone",
+                                 o->d.name, dvm->d.name);
+                        return -EBUSY;
+                }
+        return 0;
+}
+
+/* Before a start: the dispvm-template and its disposables apart
+ * (dom_private_conflict); a dispvm-template's preloaded ones go. */
+static int private_exclusion(struct daemon *dm, struct dom_rt *r)
+{
+        bool disposable = r->d.klass == BH_CLASS_DISPOSABLE;
+        struct dom_rt *dvm = disposable ? dom_find(dm, r->d.template_name) : r, *o, *next;
+        char why[256];
+        int e = dom_private_conflict(dm, dvm, disposable, why, sizeof(why));
+
+        if (e < 0)
+                return bh_log_errno(e, "domain %s: cannot start: %s", r->d.name, why);
+        if (disposable || r->d.klass != BH_CLASS_DISPVM_TEMPLATE || !dm->backend->dvm_private_exclusive)
+                return 0;
+        for (o = dm->doms; o; o = next) {
+                next = o->next;
+                if ((o->pooled || o->warming) && strcmp(o->d.template_name, r->d.name) == 0) {
+                        o->stopping = true;
+                        dom_reap(dm, o);
+                }
+        }
+        return 0;
+}
+
 int dom_start(struct daemon *dm, struct dom_rt *r)
 {
         return dom_start_depth(dm, r, 0);
@@ -293,6 +348,8 @@ int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth)
 
         if (r->live)
                 return -EALREADY;
+        if ((e = private_exclusion(dm, r)) < 0)
+                return e;
         /* Its netvm first (and that one's), so it never runs unconnected. */
         e = net_before_start(dm, r, depth);
         if (e < 0)
@@ -599,6 +656,8 @@ int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **re
         bh_domain_init(&d);
         if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
                 return -EINVAL;
+        if (dvm->live && dm->backend->dvm_private_exclusive)
+                return -EBUSY; /* dom_start would refuse it: no record for nothing */
         e = disp_name(dm, d.name, sizeof(d.name));
         if (e < 0)
                 return e;
@@ -696,7 +755,9 @@ void dom_pool_tick(struct daemon *dm)
         for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
                 unsigned have = 0;
 
-                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
+                /* A running dispvm-template's pool stays empty where its
+                 * disposables read its private volume. */
+                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE || (dvm->live && dm->backend->dvm_private_exclusive))
                         continue;
                 for (r = dm->doms; r; r = r->next)
                         if ((r->pooled || r->warming) &&

@@ -78,6 +78,10 @@ struct bh_domain {
         unsigned uplink_prefix;
         bool anon;
         unsigned memory_mib;
+        /* xen: the size of the private volume's sparse image, which grows
+         * to it and never shrinks; the container backend's private volume
+         * is a directory and has no size. */
+        unsigned private_mib;
         unsigned vcpus;
         char backend[16];  /* "container" or "xen" */
         unsigned preload;  /* dispvm-template: disposables kept started and paused */

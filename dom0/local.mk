@@ -33,9 +33,11 @@ dom0_bulkheadd_SOURCES = \
 	dom0/net_rules.h \
 	dom0/net_rules.c \
 	dom0/xen_plan.h \
-	dom0/xen_plan.c
+	dom0/xen_plan.c \
+	dom0/xen_disks.h \
+	dom0/xen_disks.c
 if HAVE_XEN
-dom0_bulkheadd_SOURCES += dom0/backend_xen.c dom0/xen_disks.h dom0/xen_disks.c
+dom0_bulkheadd_SOURCES += dom0/backend_xen.c
 endif
 dom0_bulkheadd_CPPFLAGS = $(BH_DOM0_CPPFLAGS)
 dom0_bulkheadd_CFLAGS = $(AM_CFLAGS) $(XEN_CFLAGS)

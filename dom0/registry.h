@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "domain.h"
 
@@ -29,6 +30,10 @@
 /* Limits checked on every record read or written. */
 #define BH_MEMORY_MIN_MIB 32          /* below this a Debian userland does not start */
 #define BH_MEMORY_MAX_MIB (1u << 20)  /* 1 TiB: more is a typo */
+/* A private volume: room for a filesystem and a user's dotfiles; 4 TiB is
+ * already a typo. */
+#define BH_PRIVATE_MIN_MIB 64
+#define BH_PRIVATE_MAX_MIB (4u << 20)
 #define BH_VCPUS_MAX 128              /* Xen's PV limit is higher; 128 is already a typo */
 #define BH_PRELOAD_MAX 64             /* paused disposables kept per dispvm-template */
 #define BH_TIME_MAX 253402300799LL    /* 9999-12-31T23:59:59Z */
@@ -38,6 +43,8 @@
 /* Defaults bh_domain_init() sets. */
 #define BH_DEFAULT_MEMORY_MIB 400
 #define BH_DEFAULT_VCPUS 2
+/* 2 GiB, as in Qubes; also what a record without private_mib= means. */
+#define BH_DEFAULT_PRIVATE_MIB 2048
 #define BH_DEFAULT_BACKEND "container"
 
 /* ---- pure ---------------------------------------------------------------- */
@@ -62,6 +69,12 @@ int bh_netmode_from_string(const char *s, enum bh_netmode *ret);
 /* An uplink: "", "host" or "netns:NAME" with NAME a domain-name-like word
  * (a file in /run/netns); -EINVAL and why otherwise. */
 int bh_uplink_check(const char *uplink, char *why, size_t whylen);
+
+/* A size in MiB as a user writes it: decimal MiB, or a decimal number and
+ * a binary unit (M, MiB, G, GiB, T, TiB): "2048", "4G".  No sign, no
+ * leading zero, no space, no fraction.  -EINVAL, or -ERANGE past 64 bits;
+ * the caller checks the range it allows. */
+int bh_size_mib_parse(const char *s, uint64_t *ret_mib);
 
 /* Zeroes d and sets the defaults: label red, memory 400 MiB, 2 vcpus,
  * backend container, halted, domid -1.  The caller sets name, class, template. */

@@ -41,6 +41,7 @@ enum field {
         F_UPLINK_GATEWAY,
         F_UPLINK_DNS,
         F_ANON,
+        F_PRIVATE_MIB, /* optional: BH_DEFAULT_PRIVATE_MIB when absent */
         F_COUNT,
         F_FIRST_OPTIONAL = F_TAGS,
         F_NONE = -1,
@@ -73,6 +74,7 @@ static const char *const field_keys[F_COUNT] = {
         [F_UPLINK_GATEWAY] = "uplink_gateway",
         [F_UPLINK_DNS] = "uplink_dns",
         [F_ANON] = "anon",
+        [F_PRIVATE_MIB] = "private_mib",
 };
 
 int bh_uplink_check(const char *uplink, char *why, size_t whylen)
@@ -142,6 +144,7 @@ void bh_domain_init(struct bh_domain *d)
         *d = (struct bh_domain){
                 .label = BH_LABEL_RED,
                 .memory_mib = BH_DEFAULT_MEMORY_MIB,
+                .private_mib = BH_DEFAULT_PRIVATE_MIB,
                 .vcpus = BH_DEFAULT_VCPUS,
                 .state = BH_STATE_HALTED,
                 .domid = -1,
@@ -251,6 +254,9 @@ static int validate(const struct bh_domain *d, int *bad, char *err, size_t errle
         if (d->memory_mib < BH_MEMORY_MIN_MIB || d->memory_mib > BH_MEMORY_MAX_MIB)
                 return fail(err, errlen, bad, F_MEMORY, "memory_mib=%u out of range (%u..%u)",
                             d->memory_mib, BH_MEMORY_MIN_MIB, BH_MEMORY_MAX_MIB);
+        if (d->private_mib < BH_PRIVATE_MIN_MIB || d->private_mib > BH_PRIVATE_MAX_MIB)
+                return fail(err, errlen, bad, F_PRIVATE_MIB, "private_mib=%u out of range (%u..%u)",
+                            d->private_mib, BH_PRIVATE_MIN_MIB, BH_PRIVATE_MAX_MIB);
         if (d->vcpus < 1 || d->vcpus > BH_VCPUS_MAX)
                 return fail(err, errlen, bad, F_VCPUS, "vcpus=%u out of range (1..%d)", d->vcpus,
                             BH_VCPUS_MAX);
@@ -318,6 +324,34 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *ret)
         return 0;
 }
 
+int bh_size_mib_parse(const char *s, uint64_t *ret_mib)
+{
+        static const struct {
+                const char *unit;
+                unsigned shift; /* to MiB */
+        } units[] = { { "", 0 }, { "M", 0 }, { "MiB", 0 }, { "G", 10 }, { "GiB", 10 }, { "T", 20 }, { "TiB", 20 } };
+        char digits[24];
+        size_t n = strspn(s, "0123456789");
+        uint64_t v;
+        int r;
+
+        if (n == 0 || n >= sizeof(digits))
+                return n == 0 ? -EINVAL : -ERANGE;
+        memcpy(digits, s, n);
+        digits[n] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                if (strcmp(s + n, units[i].unit) != 0)
+                        continue;
+                if ((r = parse_u64(digits, UINT64_MAX, &v)) < 0)
+                        return r;
+                if (v > UINT64_MAX >> units[i].shift)
+                        return -ERANGE;
+                *ret_mib = v << units[i].shift;
+                return 0;
+        }
+        return -EINVAL;
+}
+
 static int set_name(char *dst, size_t size, const char *value)
 {
         if (strlen(value) >= size)
@@ -340,7 +374,7 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                     struct bh_domain *ret, char *err, size_t errlen)
 {
         struct bh_kv_reader kv;
-        struct bh_domain d = { .domid = -1 };
+        struct bh_domain d = { .domid = -1, .private_mib = BH_DEFAULT_PRIVATE_MIB };
         unsigned seen[F_COUNT] = { 0 };
         char key[BH_KV_KEY_MAX + 1], value[BH_REGISTRY_MAX_LINE + 1];
         int bad = F_NONE;
@@ -458,13 +492,14 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                                                    value);
                         break;
                 case F_MEMORY:
+                case F_PRIVATE_MIB:
                 case F_VCPUS:
                 case F_PRELOAD:
                         r = parse_u64(value, UINT_MAX, &u);
                         if (r < 0)
                                 return number_error(err, errlen, &kv, key, value, r);
-                        *(f == F_MEMORY ? &d.memory_mib : f == F_VCPUS ? &d.vcpus : &d.preload) =
-                                (unsigned)u;
+                        *(f == F_MEMORY ? &d.memory_mib : f == F_PRIVATE_MIB ? &d.private_mib
+                                          : f == F_VCPUS ? &d.vcpus : &d.preload) = (unsigned)u;
                         break;
                 case F_CREATED:
                 case F_STARTED:
@@ -550,6 +585,7 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "uplink_dns=%s\n"
                      "anon=%d\n"
                      "memory_mib=%u\n"
+                     "private_mib=%u\n"
                      "vcpus=%u\n"
                      "backend=%s\n"
                      "preload=%u\n"
@@ -565,7 +601,7 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      d->ip ? bh_ip_format(d->ip, ip) : "", bh_netmode_to_string(d->provides_network),
                      d->uplink, uplink_address, d->uplink_gw ? bh_ip_format(d->uplink_gw, gw) : "",
                      d->uplink_dns ? bh_ip_format(d->uplink_dns, dns) : "", d->anon ? 1 : 0,
-                     d->memory_mib,
+                     d->memory_mib, d->private_mib,
                      d->vcpus, d->backend, d->preload, d->created, bh_state_to_string(d->state),
                      d->started, (int)d->pid, d->pid_starttime, d->domid);
         if (n < 0)

@@ -38,20 +38,25 @@ static int add_disk(struct bh_xen_plan *p, const char *vdev, enum bh_xen_disk_ki
 }
 
 /* xvda the template's root, read-only and shared; xvdb the private volume
- * (app domains); xvdc the volatile one, the upper layer of the domain's
- * overlay root.  The domain's init finds them by these names. */
+ * (app domains), or for a disposable its dispvm-template's, read-only;
+ * xvdc the volatile one, the upper layer of the domain's overlay root.
+ * The domain's init finds them by these names. */
 static int plan_disks(const struct bh_start_spec *spec, struct bh_xen_plan *p)
 {
         int r;
 
-        if (!spec->volatile_dir || !spec->vbd_script)
+        if (!spec->volatile_dir || !spec->vbd_script || (spec->private_image && spec->private_lower_image))
                 return -EINVAL;
         if (path_into(p->vbd_script, sizeof(p->vbd_script), "%s", spec->vbd_script) < 0)
                 return -ENAMETOOLONG;
         if ((r = add_disk(p, "xvda", BH_XEN_DISK_SHARED_RO, 0, spec->root_image, NULL)) < 0)
                 return r;
         if (spec->private_image &&
-            (r = add_disk(p, "xvdb", BH_XEN_DISK_KEEP, BH_XEN_PRIVATE_BYTES, spec->private_image, NULL)) < 0)
+            (r = add_disk(p, "xvdb", BH_XEN_DISK_KEEP, (unsigned long long)spec->d->private_mib << 20,
+                          spec->private_image, NULL)) < 0)
+                return r;
+        if (spec->private_lower_image &&
+            (r = add_disk(p, "xvdb", BH_XEN_DISK_SHARED_RO, 0, spec->private_lower_image, NULL)) < 0)
                 return r;
         return add_disk(p, "xvdc", BH_XEN_DISK_FRESH, BH_XEN_VOLATILE_BYTES, spec->volatile_dir,
                         BH_XEN_VOLATILE_FILE);
@@ -117,6 +122,13 @@ int bh_xen_plan_net(const struct bh_start_net *n, struct bh_xen_plan *p)
         return 0;
 }
 
+static const char *private_flag(const struct bh_start_spec *spec, const struct bh_xen_plan *p)
+{
+        if (!p->ndisks)
+                return "";
+        return spec->private_image ? " bulkhead.private=1" : spec->private_lower_image ? " bulkhead.private=ro" : "";
+}
+
 int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret)
 {
         const char *root = spec->root;
@@ -140,8 +152,7 @@ int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret)
                 return r;
         snprintf(ret->name, sizeof(ret->name), "%s", spec->d->name);
         snprintf(ret->cmdline, sizeof(ret->cmdline), "%s%s%s%s", BH_XEN_CMDLINE_BASE,
-                 ret->ndisks ? " bulkhead.disks=1" : "", ret->ndisks && spec->private_image ? " bulkhead.private=1" : "",
-                 spec->gui ? " bulkhead.gui=1" : "");
+                 ret->ndisks ? " bulkhead.disks=1" : "", private_flag(spec, ret), spec->gui ? " bulkhead.gui=1" : "");
         ret->memory_mib = spec->d->memory_mib;
         ret->vcpus = spec->d->vcpus ? spec->d->vcpus : 1;
         return 0;
@@ -280,8 +291,9 @@ static void print_disks(const struct bh_xen_plan *p, FILE *out)
         if (!p->ndisks)
                 return;
         fputs("# xvda: the template's root image, shared read-only by its domains;\n"
-              "# xvdb: the private volume (app domains); xvdc: the volatile volume,\n"
-              "# made afresh at each start (bulkheadd makes the files before xl would).\n"
+              "# xvdb: the private volume (app domains; a disposable's dispvm-template's,\n"
+              "# read-only); xvdc: the volatile volume, made afresh at each start\n"
+              "# (bulkheadd makes the files before xl would).\n"
               "disk = [\n",
               out);
         for (unsigned i = 0; i < p->ndisks; i++) {

@@ -25,13 +25,13 @@
 #define BH_XEN_VOLATILE_FILE "volatile.img"
 /* The domain's console and its kernel's first words; the init reads
  * bulkhead.gui=1 to start the GUI agent, bulkhead.disks=1 to mount its
- * disks and bulkhead.private=1 to mount a private one at /home
+ * disks and bulkhead.private=1 to mount a private one at /home, or
+ * bulkhead.private=ro to lay a throw-away /home over a read-only one
  * (docs/xen-backend.md). */
 #define BH_XEN_CMDLINE_BASE "console=hvc0 loglevel=4"
 /* Sizes of the sparse files: they cost only what the domain writes.  The
- * private volume's is fixed at its first start (its /home; 2 GiB as in
- * Qubes); the volatile one takes the writes to / of one run. */
-#define BH_XEN_PRIVATE_BYTES (2ULL << 30)
+ * private volume's is the domain's private_mib (it grows, never shrinks);
+ * the volatile one takes the writes to / of one run. */
 #define BH_XEN_VOLATILE_BYTES (1ULL << 30)
 /* root, private, volatile */
 #define BH_XEN_DISKS_MAX 3
@@ -46,7 +46,8 @@
 #define BH_XEN_NET_KEYS_MAX 8
 
 enum bh_xen_disk_kind {
-        BH_XEN_DISK_SHARED_RO, /* the template's root image: exists, never written */
+        BH_XEN_DISK_SHARED_RO, /* the template's root image, or a disposable's
+                                * dispvm-template's private one: exists, read-only */
         BH_XEN_DISK_KEEP,      /* the private volume: made sparse once, then kept */
         BH_XEN_DISK_FRESH,     /* the volatile volume: made sparse at each start */
 };
@@ -91,10 +92,11 @@ struct bh_xen_plan {
 
 /* -EINVAL when the spec's root does not end in "/root" (bulkheadd always
  * gives a template version's root directory), or it has a root image but no
- * volatile directory or vbd script; -ENAMETOOLONG.  Disks only when the
- * spec has a root image: xvda the root (read-only), xvdb the private image
- * (app domains), xvdc the volatile one.  A vif and network keys when the
- * spec has a network. */
+ * volatile directory or vbd script, or both a private image and a lower
+ * one; -ENAMETOOLONG.  Disks only when the spec has a root image: xvda the
+ * root (read-only), xvdb the private image (app domains) or a disposable's
+ * lower one (read-only), xvdc the volatile one.  A vif and network keys
+ * when the spec has a network. */
 int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret);
 
 /* The vif and network keys of n added to p (bh_xen_plan_make's part, and

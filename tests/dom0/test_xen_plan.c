@@ -8,15 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "registry.h"
 #include "xen_disks.h"
 #include "xen_plan.h"
 
 static struct bh_domain dom(const char *name, unsigned mem, unsigned vcpus)
 {
-        struct bh_domain d = { .memory_mib = mem, .vcpus = vcpus, .domid = -1 };
+        struct bh_domain d = { .memory_mib = mem, .vcpus = vcpus, .domid = -1,
+                               .private_mib = BH_DEFAULT_PRIVATE_MIB };
 
         snprintf(d.name, sizeof(d.name), "%s", name);
         return d;
@@ -133,7 +138,7 @@ static void test_plan_app_domain_has_root_private_and_volatile(void **state)
         assert_string_equal(p.disks[1].vdev, "xvdb");
         assert_string_equal(p.disks[1].target, "/s/volumes/work/private.img");
         assert_int_equal(p.disks[1].kind, BH_XEN_DISK_KEEP);
-        assert_true(p.disks[1].bytes == BH_XEN_PRIVATE_BYTES);
+        assert_true(p.disks[1].bytes == (unsigned long long)BH_DEFAULT_PRIVATE_MIB << 20);
         assert_string_equal(p.disks[2].vdev, "xvdc");
         assert_string_equal(p.disks[2].target, "/s/volatile/work/volatile.img");
         assert_int_equal(p.disks[2].kind, BH_XEN_DISK_FRESH);
@@ -155,6 +160,58 @@ static void test_plan_disposable_has_no_private_disk(void **state)
         assert_string_equal(p.disks[1].vdev, "xvdc");
         assert_string_equal(p.cmdline, "console=hvc0 loglevel=4 bulkhead.disks=1");
         spec.volatile_dir = NULL;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), -EINVAL);
+}
+
+/* The private volume's size is the domain's private-size preference. */
+static void test_plan_private_size_from_the_record(void **state)
+{
+        struct bh_domain d = dom("work", 192, 1);
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root",
+                                      .root_image = "/s/templates/t/v1/xen/root.img",
+                                      .private_image = "/s/volumes/work/private.img",
+                                      .volatile_dir = "/s/volatile/work", .vbd_script = "/x/v" };
+        struct bh_xen_plan p;
+
+        (void)state;
+        d.private_mib = 5000;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_true(p.disks[1].bytes == 5000ULL * 1024 * 1024);
+        d.private_mib = BH_PRIVATE_MAX_MIB;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_true(p.disks[1].bytes == (unsigned long long)BH_PRIVATE_MAX_MIB << 20);
+}
+
+/* A disposable whose dispvm-template has a private image reads it as xvdb,
+ * read-only, the lower layer of its /home. */
+static void test_plan_disposable_reads_its_dvms_private_volume(void **state)
+{
+        struct bh_domain d = dom("disp7", 192, 1);
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root",
+                                      .root_image = "/s/templates/t/v1/xen/root.img",
+                                      .private_lower_image = "/s/volumes/dvm/private.img",
+                                      .volatile_dir = "/s/volatile/disp7", .vbd_script = "/x/v" };
+        struct bh_xen_plan p;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        (void)state;
+        assert_non_null(f);
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_int_equal(p.ndisks, 3);
+        assert_string_equal(p.disks[1].vdev, "xvdb");
+        assert_string_equal(p.disks[1].target, "/s/volumes/dvm/private.img");
+        assert_int_equal(p.disks[1].kind, BH_XEN_DISK_SHARED_RO);
+        assert_string_equal(p.disks[2].vdev, "xvdc");
+        assert_string_equal(p.cmdline, "console=hvc0 loglevel=4 bulkhead.disks=1 bulkhead.private=ro");
+        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
+        fclose(f);
+        assert_non_null(strstr(text, "vdev=xvdb, access=ro, backendtype=phy, script=/x/v, "
+                                     "target=/s/volumes/dvm/private.img\",\n"));
+        free(text);
+        /* Its own private volume, if a spec had both, wins: never both. */
+        spec.private_image = "/s/volumes/disp7/private.img";
         assert_int_equal(bh_xen_plan_make(&spec, &p), -EINVAL);
 }
 
@@ -368,6 +425,229 @@ static void test_nic_and_net_key_lines_round_trip_and_refuse_junk(void **state)
         assert_int_equal(bh_xen_net_key_parse("a-key-far-too-long-for-it 1", &kb), -EINVAL);
 }
 
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+static off_t size_of(const char *path)
+{
+        struct stat st;
+
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+/* A private volume grows (sparse, its data kept) and never shrinks. */
+static void test_volume_grows_and_never_shrinks(void **state)
+{
+        char dir[] = "/tmp/bh-xen-grow-XXXXXX", img[64], sub[64];
+        struct stat st;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(img, sizeof(img), "%s/private.img", dir);
+        snprintf(sub, sizeof(sub), "%s/sub", dir);
+        assert_int_equal(bh_xen_volume_grow(img, 1 << 20), -ENOENT);
+        write_file(img, "data");
+        assert_int_equal(bh_xen_volume_grow(img, 1ULL << 30), 0);
+        assert_int_equal(stat(img, &st), 0);
+        assert_true(st.st_size == 1LL << 30);
+        assert_true(st.st_blocks < 64);
+        assert_int_equal(bh_xen_volume_grow(img, 1ULL << 30), 0); /* same size: nothing to do */
+        assert_int_equal(bh_xen_volume_grow(img, (1ULL << 30) - 4096), -ERANGE);
+        assert_true(size_of(img) == 1LL << 30);
+        {
+                char buf[5] = "";
+                FILE *f = fopen(img, "r");
+                assert_non_null(f);
+                assert_true(fread(buf, 1, 4, f) == 4);
+                fclose(f);
+                assert_string_equal(buf, "data");
+        }
+        assert_int_equal(mkdir(sub, 0700), 0);
+        assert_int_equal(bh_xen_volume_grow(sub, 1 << 20), -EEXIST);
+        rmdir(sub);
+        unlink(img);
+        rmdir(dir);
+}
+
+/* A start grows a kept volume the plan says is larger, and leaves one
+ * larger than the plan as it is. */
+static void test_disks_prepare_grows_a_smaller_private_volume(void **state)
+{
+        char dir[] = "/tmp/bh-xen-disks-XXXXXX";
+        struct bh_xen_plan p = { .ndisks = 1 };
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(p.disks[0].target, sizeof(p.disks[0].target), "%s/private.img", dir);
+        p.disks[0].kind = BH_XEN_DISK_KEEP;
+        p.disks[0].bytes = 1ULL << 29;
+        assert_int_equal(bh_xen_disks_prepare(&p), 0);
+        assert_true(size_of(p.disks[0].target) == 1LL << 29);
+        p.disks[0].bytes = 1ULL << 30;
+        assert_int_equal(bh_xen_disks_prepare(&p), 0);
+        assert_true(size_of(p.disks[0].target) == 1LL << 30);
+        p.disks[0].bytes = 1ULL << 28;
+        assert_int_equal(bh_xen_disks_prepare(&p), 0);
+        assert_true(size_of(p.disks[0].target) == 1LL << 30);
+        unlink(p.disks[0].target);
+        rmdir(dir);
+}
+
+static void fake_loop(const char *sysblock, const char *name, const char *backing)
+{
+        char path[256];
+
+        snprintf(path, sizeof(path), "%s/%s", sysblock, name);
+        assert_int_equal(mkdir(path, 0755), 0);
+        if (!backing)
+                return;
+        snprintf(path, sizeof(path), "%s/%s/loop", sysblock, name);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/%s/loop/backing_file", sysblock, name);
+        write_file(path, backing);
+}
+
+static bool found(char (*names)[BH_LOOP_NAME_MAX], size_t n, const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(names[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* The loop devices on a file, as sysfs names them: the kernel's path,
+ * with " (deleted)" once the file is unlinked. */
+static void test_loop_find_matches_the_backing_file_only(void **state)
+{
+        char dir[] = "/tmp/bh-xen-sys-XXXXXX";
+        char names[4][BH_LOOP_NAME_MAX];
+        size_t n = 99;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        fake_loop(dir, "loop0", "/s/volumes/work/private.img\n");
+        fake_loop(dir, "loop1", "/s/volatile/work/volatile.img (deleted)\n");
+        fake_loop(dir, "loop2", "/s/volumes/work/private.img.old\n");
+        fake_loop(dir, "loop3", NULL); /* not attached */
+        fake_loop(dir, "sda", NULL);
+        fake_loop(dir, "loop12", "/s/volumes/work/private.img\n");
+        fake_loop(dir, "loop13", "/s/volumes/work/private.im\n");
+
+        assert_int_equal(bh_loop_find(dir, "/s/volumes/work/private.img", names, 4, &n), 0);
+        assert_int_equal(n, 2);
+        assert_true(found(names, n, "loop0") && found(names, n, "loop12"));
+        assert_int_equal(bh_loop_find(dir, "/s/volatile/work/volatile.img", names, 4, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(names[0], "loop1");
+        assert_int_equal(bh_loop_find(dir, "/s/volumes/other/private.img", names, 4, &n), 0);
+        assert_int_equal(n, 0);
+        /* More than fit: the first ones, and -ENOBUFS. */
+        assert_int_equal(bh_loop_find(dir, "/s/volumes/work/private.img", names, 1, &n), -ENOBUFS);
+        assert_int_equal(n, 1);
+        assert_int_equal(bh_loop_find("/nonexistent-sysfs", "/x", names, 4, &n), -ENOENT);
+
+        {
+                char cmd[64];
+                snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+                assert_int_equal(system(cmd), 0);
+        }
+}
+
+/* Which of a plan's disks the release looks at: the domain's own volumes,
+ * never a file other domains read at the same time. */
+static void test_disk_own_is_private_and_volatile_only(void **state)
+{
+        struct bh_xen_disk d = { .kind = BH_XEN_DISK_SHARED_RO };
+
+        (void)state;
+        assert_false(bh_xen_disk_own(&d));
+        d.kind = BH_XEN_DISK_KEEP;
+        assert_true(bh_xen_disk_own(&d));
+        d.kind = BH_XEN_DISK_FRESH;
+        assert_true(bh_xen_disk_own(&d));
+}
+
+/* A loop device left on a domain's volume (its hotplug script killed
+ * between attaching and telling xenstore) is detached; one on the shared
+ * root image is not.  Real loop devices: root only. */
+static void test_disks_release_detaches_real_loop_devices(void **state)
+{
+        char dir[] = "/tmp/bh-xen-loop-XXXXXX";
+        struct bh_xen_plan p = { .ndisks = 2 };
+        char names[2][BH_LOOP_NAME_MAX];
+        int loops[2] = { -1, -1 };
+        unsigned detached = 0;
+        size_t n;
+        int ctl;
+
+        (void)state;
+        ctl = geteuid() == 0 ? open("/dev/loop-control", O_RDWR | O_CLOEXEC) : -1;
+        if (ctl < 0)
+                skip(); /* needs root and loop devices */
+        assert_non_null(mkdtemp(dir));
+        snprintf(p.disks[0].target, sizeof(p.disks[0].target), "%s/root.img", dir);
+        p.disks[0].kind = BH_XEN_DISK_SHARED_RO;
+        snprintf(p.disks[1].target, sizeof(p.disks[1].target), "%s/private.img", dir);
+        p.disks[1].kind = BH_XEN_DISK_KEEP;
+        for (int i = 0; i < 2; i++) {
+                char dev[32];
+                int fd = open(p.disks[i].target, O_RDWR | O_CREAT | O_CLOEXEC, 0600), nr = -1, lfd = -1;
+
+                assert_true(fd >= 0);
+                assert_int_equal(ftruncate(fd, 1 << 20), 0);
+                /* Another attach may take the free device first: retry. */
+                for (int k = 0; k < 10 && lfd < 0; k++) {
+                        nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+                        assert_true(nr >= 0);
+                        snprintf(dev, sizeof(dev), "/dev/loop%d", nr);
+                        lfd = open(dev, O_RDWR | O_CLOEXEC);
+                        if (lfd >= 0 && ioctl(lfd, LOOP_SET_FD, fd) < 0) {
+                                close(lfd);
+                                lfd = -1;
+                        }
+                }
+                assert_true(lfd >= 0);
+                loops[i] = nr;
+                close(lfd);
+                close(fd);
+        }
+        assert_int_equal(bh_xen_disks_release(&p, "/sys/block", &detached), 0);
+        assert_int_equal(detached, 1);
+        assert_int_equal(bh_loop_find("/sys/block", p.disks[1].target, names, 2, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(bh_loop_find("/sys/block", p.disks[0].target, names, 2, &n), 0);
+        assert_int_equal(n, 1);
+        {
+                char want[BH_LOOP_NAME_MAX];
+                snprintf(want, sizeof(want), "loop%d", loops[0]);
+                assert_string_equal(names[0], want);
+        }
+        /* Nothing left: a second release detaches nothing. */
+        assert_int_equal(bh_xen_disks_release(&p, "/sys/block", &detached), 0);
+        assert_int_equal(detached, 0);
+
+        /* The test's own root-image device goes too. */
+        {
+                char dev[32];
+                snprintf(dev, sizeof(dev), "/dev/loop%d", loops[0]);
+                int lfd = open(dev, O_RDONLY | O_CLOEXEC);
+                assert_true(lfd >= 0);
+                assert_int_equal(ioctl(lfd, LOOP_CLR_FD, 0), 0);
+                close(lfd);
+        }
+        close(ctl);
+        unlink(p.disks[0].target);
+        unlink(p.disks[1].target);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -379,12 +659,19 @@ int main(void)
                 cmocka_unit_test(test_plan_without_root_image_has_no_disks),
                 cmocka_unit_test(test_plan_app_domain_has_root_private_and_volatile),
                 cmocka_unit_test(test_plan_disposable_has_no_private_disk),
+                cmocka_unit_test(test_plan_private_size_from_the_record),
+                cmocka_unit_test(test_plan_disposable_reads_its_dvms_private_volume),
                 cmocka_unit_test(test_plan_disks_printed_as_xl_reads_them),
                 cmocka_unit_test(test_disk_line_round_trips_and_refuses_junk),
                 cmocka_unit_test(test_disks_prepare_keeps_private_and_renews_volatile),
                 cmocka_unit_test(test_plan_client_vif_served_by_its_netvm),
                 cmocka_unit_test(test_plan_uplink_vif_served_by_dom0),
                 cmocka_unit_test(test_nic_and_net_key_lines_round_trip_and_refuse_junk),
+                cmocka_unit_test(test_volume_grows_and_never_shrinks),
+                cmocka_unit_test(test_disks_prepare_grows_a_smaller_private_volume),
+                cmocka_unit_test(test_loop_find_matches_the_backing_file_only),
+                cmocka_unit_test(test_disk_own_is_private_and_volatile_only),
+                cmocka_unit_test(test_disks_release_detaches_real_loop_devices),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,7 @@ leftovers() {
 }
 
 debian=${BH_TEST_DEBIAN_TEMPLATE:-0}
-echo "1..$((30 + (debian == 1 ? 2 : 0)))"
+echo "1..$((35 + (debian == 1 ? 2 : 0)))"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host" "$bulkhead" template build host
@@ -178,6 +178,30 @@ rc1=$?
 "$bulkhead" prefs work tags 'bad tag' 2>/dev/null
 rc2=$?
 check "bad allow-fullscreen or tags values refused" test "$rc1" -ne 0 -a "$rc2" -ne 0
+
+# private-size: kept and shown on any backend; only the Xen backend's
+# private volume, an image file, has a size.
+"$bulkhead" prefs work private-size 4G
+check "prefs private-size takes a unit and shows MiB" test "$("$bulkhead" prefs work private-size)" = 4096
+"$bulkhead" prefs work private-size 10 2>"$work/err"
+rc=$?
+check "a private-size below 64 MiB refused, saying the range" sh -c "[ $rc -ne 0 ] && grep -q '64 MiB to 4 TiB' '$work/err'"
+# The Xen backend's private.img, where one would be: grown, never shrunk.
+img=$BULKHEAD_STATE_DIR/volumes/work/private.img
+truncate -s 5G "$img"
+"$bulkhead" prefs work private-size 4G 2>"$work/err"
+rc=$?
+check "shrinking below an existing private.img refused, saying why" sh -c \
+        "[ $rc -ne 0 ] && grep -q 'never shrinks' '$work/err' && [ \$(stat -c %s '$img') = 5368709120 ]"
+"$bulkhead" prefs work private-size 6G
+check "growing it grows private.img at once" test "$(stat -c %s "$img")" = 6442450944
+rm -f "$img"
+# Containers: a disposable's /home overlays its dispvm-template's private
+# directory, which may change under it; no need to keep the two apart.
+"$bulkhead" start dvm
+check "a disposable runs beside its running dispvm-template (container backend)" \
+        "$bulkhead" run --disposable --template dvm true
+"$bulkhead" kill dvm
 
 # A damaged registry file: reported with file:line, skipped, kept as it was.
 stop_daemon

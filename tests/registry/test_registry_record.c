@@ -27,6 +27,7 @@ static void sample(struct bh_domain *d)
         snprintf(d->template_name, sizeof(d->template_name), "debian");
         snprintf(d->netvm, sizeof(d->netvm), "sys-net");
         d->memory_mib = 1024;
+        d->private_mib = 8192;
         d->vcpus = 3;
         snprintf(d->backend, sizeof(d->backend), "xen");
         d->created = 1716000000;
@@ -45,6 +46,7 @@ static void assert_same_domain(const struct bh_domain *a, const struct bh_domain
         assert_string_equal(a->template_name, b->template_name);
         assert_string_equal(a->netvm, b->netvm);
         assert_int_equal(a->memory_mib, b->memory_mib);
+        assert_int_equal(a->private_mib, b->private_mib);
         assert_int_equal(a->vcpus, b->vcpus);
         assert_string_equal(a->backend, b->backend);
         assert_int_equal(a->preload, b->preload);
@@ -230,6 +232,7 @@ static void test_round_trip_keeps_every_field(void **state)
         /* the limits themselves */
         sample(&d);
         d.memory_mib = BH_MEMORY_MIN_MIB;
+        d.private_mib = BH_PRIVATE_MIN_MIB;
         d.vcpus = 1;
         d.created = 0;
         d.pid = BH_PID_MAX;
@@ -238,6 +241,7 @@ static void test_round_trip_keeps_every_field(void **state)
         round_trip(&d);
         sample(&d);
         d.memory_mib = BH_MEMORY_MAX_MIB;
+        d.private_mib = BH_PRIVATE_MAX_MIB;
         d.vcpus = BH_VCPUS_MAX;
         d.created = BH_TIME_MAX;
         d.started = BH_TIME_MAX;
@@ -257,6 +261,7 @@ static void test_defaults_validate(void **state)
         d.klass = BH_CLASS_TEMPLATE;
         assert_int_equal(bh_domain_validate(&d, err, sizeof(err)), 0);
         assert_int_equal(d.memory_mib, BH_DEFAULT_MEMORY_MIB);
+        assert_int_equal(d.private_mib, BH_DEFAULT_PRIVATE_MIB);
         assert_int_equal(d.domid, -1);
         assert_string_equal(d.backend, "container");
         round_trip(&d);
@@ -282,6 +287,8 @@ static void test_parse_accepts_comments_blank_lines_and_spaces(void **state)
         assert_int_equal(d.label, BH_LABEL_GREEN);
         assert_string_equal(d.netvm, "");
         assert_int_equal(d.memory_mib, 512);
+        /* No private_mib= either: the size every private volume had before. */
+        assert_int_equal(d.private_mib, BH_DEFAULT_PRIVATE_MIB);
 }
 
 static void test_parse_refuses_unknown_and_duplicate_keys(void **state)
@@ -335,6 +342,10 @@ static void test_parse_refuses_out_of_range_numbers(void **state)
                 { "memory_mib", "memory_mib=0512", "not a decimal number" },
                 { "memory_mib", "memory_mib=", "not a decimal number" },
                 { "memory_mib", "memory_mib=5 12", "not a decimal number" },
+                { "private_mib", "private_mib=63", "private_mib=63 out of range (64..4194304)" },
+                { "private_mib", "private_mib=4194305", "out of range" },
+                { "private_mib", "private_mib=4G", "not a decimal number" },
+                { "private_mib", "private_mib=", "not a decimal number" },
                 { "vcpus", "vcpus=0", "vcpus=0 out of range" },
                 { "vcpus", "vcpus=129", "out of range" },
                 { "preload", "preload=1", "only for class dispvm-template" },
@@ -487,6 +498,45 @@ static void test_parse_refuses_control_characters_and_oversize(void **state)
         assert_contains(err, "at most 4096");
 }
 
+/* What `prefs NAME private-size` takes: MiB, or a number with a binary
+ * unit. */
+static void test_size_mib_parse_takes_units_and_refuses_junk(void **state)
+{
+        static const struct {
+                const char *s;
+                uint64_t mib;
+        } good[] = {
+                { "2048", 2048 }, { "64", 64 },        { "512M", 512 },
+                { "512MiB", 512 }, { "4G", 4096 },     { "4GiB", 4096 },
+                { "1T", 1048576 }, { "1TiB", 1048576 }, { "0", 0 },
+        };
+        static const struct {
+                const char *s;
+                int r;
+        } bad[] = {
+                { "", -EINVAL },     { "G", -EINVAL },     { "4 G", -EINVAL },  { " 4G", -EINVAL },
+                { "4g", -EINVAL },   { "4GB", -EINVAL },   { "4K", -EINVAL },   { "4.5G", -EINVAL },
+                { "-1", -EINVAL },   { "+4", -EINVAL },    { "0x10", -EINVAL }, { "010", -EINVAL },
+                { "4Gi", -EINVAL },  { "4G ", -EINVAL },
+                { "99999999999999999999", -ERANGE },  { "17592186044416T", -ERANGE },
+        };
+        uint64_t mib;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                mib = 7;
+                if (bh_size_mib_parse(good[i].s, &mib) != 0)
+                        fail_msg("'%s' refused", good[i].s);
+                assert_true(mib == good[i].mib);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                mib = 7;
+                if (bh_size_mib_parse(bad[i].s, &mib) != bad[i].r)
+                        fail_msg("'%s' not refused with %d", bad[i].s, bad[i].r);
+                assert_true(mib == 7);
+        }
+}
+
 /* Every strict prefix of a valid record is refused: a file cut short by a
  * crash or a full disk is never taken for a record. */
 static void test_parse_refuses_every_truncation(void **state)
@@ -603,6 +653,7 @@ int main(void)
                 cmocka_unit_test(test_parse_refuses_inconsistent_records),
                 cmocka_unit_test(test_network_fields_round_trip_and_refusals),
                 cmocka_unit_test(test_parse_refuses_control_characters_and_oversize),
+                cmocka_unit_test(test_size_mib_parse_takes_units_and_refuses_junk),
                 cmocka_unit_test(test_parse_refuses_every_truncation),
                 cmocka_unit_test(test_format_refuses_invalid_records_and_small_buffers),
                 cmocka_unit_test(test_template_conf_round_trip_and_refusals),
