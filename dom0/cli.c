@@ -489,9 +489,11 @@ static int call_on(int fd, struct bh_api_msg *m, const char *verb, const char *a
 /*
  * templates/debian/build makes the root from the recipe templates/KIND
  * (debian, whonix-gateway, ...), with its progress on this terminal, into a
- * staging directory bulkheadd hands out; bulkheadd makes it current.
+ * staging directory bulkheadd hands out; bulkheadd makes it current.  With
+ * --xen it also writes the Xen form there (xen/vmlinuz, xen/initrd.img,
+ * xen/root.img), so the one version serves both backends.
  */
-static int build_image_template(const char *name, const char *kind)
+static int build_image_template(const char *name, const char *kind, bool xen)
 {
         const char *tdir = getenv("BULKHEAD_TEMPLATES_DIR"), *adir = getenv("BULKHEAD_AGENT_DIR");
         _cleanup_free_ char *script = NULL, *agents = NULL, *version = NULL, *stage = NULL;
@@ -545,7 +547,7 @@ static int build_image_template(const char *name, const char *kind)
         }
         if (pid == 0) {
                 execl(script, script, "--recipe", recipe, "--build-dir", agents, "--out", stage,
-                      (char *)NULL);
+                      xen ? "--xen" : (char *)NULL, (char *)NULL);
                 fprintf(stderr, "bulkhead: cannot run %s: %s\n", script, strerror(errno));
                 _exit(127);
         }
@@ -806,6 +808,7 @@ static int cmd_template(int argc, char **argv)
         }
         if (strcmp(argv[1], "build") == 0) {
                 const char *kind = "host", *customize = NULL;
+                bool xen = false;
                 _cleanup_free_ char *script = NULL;
                 char *args[3] = { NULL, NULL, NULL }, *pos[2] = { NULL, NULL };
                 for (int i = 2; i < argc; i++) {
@@ -813,6 +816,8 @@ static int cmd_template(int argc, char **argv)
                                 kind = argv[++i];
                         else if (strcmp(argv[i], "--customize") == 0 && i + 1 < argc)
                                 customize = argv[++i];
+                        else if (strcmp(argv[i], "--xen") == 0)
+                                xen = true;
                         else if (argv[i][0] != '-' && !pos[1])
                                 pos[pos[0] ? 1 : 0] = argv[i];
                         else
@@ -826,6 +831,8 @@ static int cmd_template(int argc, char **argv)
                         return cli_usage_error("template", "give the template's name");
                 if (customize && strcmp(kind, "host") != 0)
                         return cli_usage_error("template", "--customize goes with kind host");
+                if (xen && strcmp(kind, "host") == 0)
+                        return cli_usage_error("template", "--xen goes with a recipe kind, not host");
                 if (customize) {
                         /* bulkheadd runs it, from its own directory. */
                         /* Said here, with the user's own path: bulkheadd's
@@ -843,7 +850,7 @@ static int cmd_template(int argc, char **argv)
                 if (strcmp(kind, "host") == 0)
                         return simple("template-host", args);
                 /* Any other kind is a recipe: templates/KIND. */
-                return build_image_template(args[0], kind);
+                return build_image_template(args[0], kind, xen);
         }
         if (strcmp(argv[1], "install") == 0) {
                 const char *name = NULL, *kernel = NULL, *ramdisk = NULL, *root_image = NULL;

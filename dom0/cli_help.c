@@ -58,7 +58,7 @@ const struct cli_doc cli_docs[] = {
           "argument) runs instead of a command, as a call from dom0 "
           "(docs/qrexec-protocol.md)." },
         { "template",
-          "list | build [KIND] NAME [--kind KIND] [--customize SCRIPT] | "
+          "list | build [KIND] NAME [--kind KIND] [--customize SCRIPT] [--xen] | "
           "install NAME --kernel FILE --ramdisk FILE [--root-image FILE] | remove NAME",
           "manage templates",
           "build makes a template: kind host (the default) uses this machine's /usr "
@@ -69,7 +69,9 @@ const struct cli_doc cli_docs[] = {
           "gets a new version on which bulkheadd first runs SCRIPT with the new root "
           "directory as its only argument (at most 60 s; a recipe's customize, e.g. "
           "templates/whonix-gateway/customize); if SCRIPT fails, the current version "
-          "stays. install makes a new version of template NAME from a Xen kernel and an "
+          "stays. With --xen, a recipe's build also makes the template's Xen form "
+          "(Debian's kernel, a stage-1 initramfs and a root image) in the same version, "
+          "so both backends run it. install makes a new version of template NAME from a Xen kernel and an "
           "initramfs that holds the domain's whole root or, with --root-image, from a "
           "kernel, a small initramfs that mounts the domain's disks, and a filesystem "
           "image every domain of the template shares read-only as its root (the Xen "

@@ -12,7 +12,7 @@ dist_xenscript_SCRIPTS = dom0/bulkhead-vbd dom0/bulkhead-vif
 
 # Template recipes, run by `bulkhead template build`.
 debiantemplatedir = $(pkgdatadir)/templates/debian
-dist_debiantemplate_SCRIPTS = templates/debian/build
+dist_debiantemplate_SCRIPTS = templates/debian/build templates/debian/xen-form
 dist_debiantemplate_DATA = templates/debian/packages
 
 noinst_LIBRARIES += dom0/libapi.a

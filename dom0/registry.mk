@@ -67,3 +67,7 @@ endif
 # (downloads a few hundred MB); otherwise the test reports a skip.
 TESTS += templates/debian/test-build
 EXTRA_DIST += templates/debian/build templates/debian/packages templates/debian/test-build
+# The Xen form's assembly (stage 1, root image) on a small root made by the
+# test: every make check.
+TESTS += templates/debian/test-xen-form
+EXTRA_DIST += templates/debian/xen-form templates/debian/test-xen-form
