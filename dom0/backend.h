@@ -83,6 +83,8 @@ struct bh_start_spec {
         const char *hostname;
         /* NULL: no network. */
         const struct bh_start_net *net;
+        /* xen: the machine runs HVM guests, so a domain may run PVH. */
+        bool hvm;
 };
 
 /* Inside a container domain. */
@@ -145,6 +147,9 @@ struct bh_backend {
          * (text for `nft -f`), which the domain loads itself; the vifs
          * came with start_spec.net.  NULL: no netvm networking. */
         int (*net_rules)(const struct bh_instance *inst, const char *ruleset);
+        /* Whether this machine runs HVM guests (Xen: PVH possible); NULL:
+         * no. */
+        bool (*hvm)(void);
         /* Such a backend: gives a running domain the network net says (a
          * new netvm, or its netvm restarted) in place of the one it has,
          * whose netvm may be gone; NULL net: none. */

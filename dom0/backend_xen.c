@@ -261,6 +261,26 @@ static int domain_gone(libxl_ctx *ctx, int domid)
         return gone;
 }
 
+/* physinfo's HVM capability, asked once: PVH runs on it. */
+static bool xen_hvm(void)
+{
+        static int known = -1;
+        libxl_physinfo info;
+        libxl_ctx *ctx;
+
+        if (known >= 0)
+                return known;
+        if (ctx_get(&ctx) < 0)
+                return false;
+        libxl_physinfo_init(&info);
+        if (libxl_get_physinfo(ctx, &info) == 0)
+                known = info.cap_hvm ? 1 : 0;
+        libxl_physinfo_dispose(&info);
+        if (known == 0)
+                bh_log_info("this machine runs no HVM guests: Xen domains run PV, not PVH");
+        return known == 1;
+}
+
 static int xen_available(void)
 {
         libxl_ctx *ctx;
@@ -426,9 +446,12 @@ static int create_in_helper(libxl_ctx *ctx, struct helper_job *job)
 
         libxl_domain_config_init(&cfg);
         libxl_domain_create_info_init(&cfg.c_info);
-        cfg.c_info.type = LIBXL_DOMAIN_TYPE_PV;
+        cfg.c_info.type = plan->pvh ? LIBXL_DOMAIN_TYPE_PVH : LIBXL_DOMAIN_TYPE_PV;
         cfg.c_info.name = strdup(plan->name);
-        libxl_domain_build_info_init_type(&cfg.b_info, LIBXL_DOMAIN_TYPE_PV);
+        libxl_domain_build_info_init_type(&cfg.b_info, cfg.c_info.type);
+        /* xen_plan.c's print_xl says why. */
+        if (plan->pvh)
+                cfg.b_info.tsc_mode = LIBXL_TSC_MODE_NATIVE;
         cfg.b_info.max_memkb = (uint64_t)plan->memory_mib * 1024;
         cfg.b_info.target_memkb = cfg.b_info.max_memkb;
         cfg.b_info.max_vcpus = (int)plan->vcpus;
@@ -831,5 +854,6 @@ const struct bh_backend bh_backend_xen = {
         .dead = xen_dead,
         .serving = xen_serving,
         .net_rules = xen_net_rules,
+        .hvm = xen_hvm,
         .net_replug = xen_net_replug,
 };

@@ -298,6 +298,7 @@ static void print_json(const struct bh_domain *ds, size_t n)
                 json_bool(&w, "allow_fullscreen", d->allow_fullscreen);
                 json_uint(&w, "memory_mib", d->memory_mib);
                 json_uint(&w, "private_mib", d->private_mib);
+                json_string(&w, "virt_mode", bh_virt_mode_to_string(d->virt_mode));
                 json_uint(&w, "vcpus", d->vcpus);
                 json_string(&w, "backend", d->backend);
                 json_uint(&w, "preload", d->preload);
@@ -392,6 +393,7 @@ static int cmd_prefs(int argc, char **argv)
                         { "allow-fullscreen", d->allow_fullscreen ? "yes" : "no" },
                         { "memory", (snprintf(mem, sizeof(mem), "%u", d->memory_mib), mem) },
                         { "private-size", (snprintf(priv, sizeof(priv), "%u", d->private_mib), priv) },
+                        { "virt-mode", bh_virt_mode_to_string(d->virt_mode) },
                         { "vcpus", (snprintf(cpus, sizeof(cpus), "%u", d->vcpus), cpus) },
                         { "preload", (snprintf(pre, sizeof(pre), "%u", d->preload), pre) },
                         { "ip", d->ip ? bh_ip_format(d->ip, ip) : "" },
@@ -713,6 +715,7 @@ static int cmd_xl_config(int argc, char **argv)
         if (r != EXIT_OK)
                 return r;
         snprintf(p.name, sizeof(p.name), "%s", (v = bh_api_get(m, 1, "name")) ? v : "");
+        p.pvh = (v = bh_api_get(m, 1, "type")) && strcmp(v, "pvh") == 0;
         snprintf(p.kernel, sizeof(p.kernel), "%s", (v = bh_api_get(m, 1, "kernel")) ? v : "");
         snprintf(p.ramdisk, sizeof(p.ramdisk), "%s", (v = bh_api_get(m, 1, "ramdisk")) ? v : "");
         snprintf(p.cmdline, sizeof(p.cmdline), "%s", (v = bh_api_get(m, 1, "cmdline")) ? v : "");

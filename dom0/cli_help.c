@@ -41,13 +41,15 @@ const struct cli_doc cli_docs[] = {
           "private-size (app and dispvm-template domains on Xen: the private volume's size, in "
           "MiB or with a unit, 4G; 64M to 4T, default 2G; it grows, it never shrinks, and the "
           "domain grows its filesystem at its next start; the container backend's private "
-          "volume is a directory and ignores it), vcpus, preload (dispvm-template "
+          "volume is a directory and ignores it), vcpus, virt-mode (Xen: pvh, the default, where "
+          "the machine runs HVM guests, else the domain runs pv; or pv; disposables take their "
+          "dispvm-template's), preload (dispvm-template "
           "only: how many disposables to keep started and paused), provides-network "
           "(no, yes, tor), uplink (a first hop's way out: host, or netns:NAME for "
           "/run/netns/NAME), uplink-address (A.B.C.D/N), uplink-gateway, uplink-dns, anon "
           "(yes: a workstation that only runs behind a Tor gateway, hostname 'host'). ip "
           "is shown, given by bulkheadd. netvm changes at once, also while the domain runs "
-          "(it is re-plumbed); template, private-size, provides-network, uplink* and anon cannot change "
+          "(it is re-plumbed); template, private-size, virt-mode, provides-network, uplink* and anon cannot change "
           "while it runs." },
         { "run", "[--service SERVICE[+ARG]] NAME [CMD [ARG...]] | --disposable [--template T] ...", "run a command or a service in a domain",
           "Runs CMD in NAME (starting it if needed) with this terminal's standard input, "

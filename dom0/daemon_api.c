@@ -113,7 +113,7 @@ static bool pref_halted_only(const char *key)
 {
         static const char *const keys[] = { "template", "provides-network", "uplink",
                                             "uplink-address", "uplink-gateway", "uplink-dns",
-                                            "anon", "private-size" };
+                                            "anon", "private-size", "virt-mode" };
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i]) == 0)
@@ -271,6 +271,11 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *untruste
                         return -EINVAL;
                 }
                 d->private_mib = (unsigned)mib;
+        } else if (strcmp(key, "virt-mode") == 0) {
+                if (bh_virt_mode_from_string(value, &d->virt_mode) < 0) {
+                        snprintf(err, errlen, "virt-mode is pvh or pv");
+                        return -EINVAL;
+                }
         } else if (strcmp(key, "vcpus") == 0) {
                 if (parse_uint(value, 1, BH_VCPUS_MAX, &d->vcpus) < 0) {
                         snprintf(err, errlen, "vcpus must be 1..%u", BH_VCPUS_MAX);
@@ -286,7 +291,7 @@ static int set_pref(struct daemon *dm, struct bh_domain *d, const char *untruste
                         return -EINVAL;
                 }
         } else {
-                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory private-size vcpus preload tags default-dispvm allow-fullscreen provides-network uplink uplink-address uplink-gateway uplink-dns anon)", key);
+                snprintf(err, errlen, "unknown preference '%s' (label template netvm memory private-size vcpus virt-mode preload tags default-dispvm allow-fullscreen provides-network uplink uplink-address uplink-gateway uplink-dns anon)", key);
                 return -EINVAL;
         }
         return 0;
@@ -472,6 +477,7 @@ static void do_xl_config(struct daemon *dm, struct client *c, const struct bh_ap
         bh_api_buf_init(&b);
         bh_api_add(&b, "ok");
         bh_api_addf(&b, "name=%s", p.name);
+        bh_api_addf(&b, "type=%s", p.pvh ? "pvh" : "pv");
         bh_api_addf(&b, "kernel=%s", p.kernel);
         bh_api_addf(&b, "ramdisk=%s", p.ramdisk);
         bh_api_addf(&b, "cmdline=%s", p.cmdline);

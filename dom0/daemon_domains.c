@@ -267,6 +267,7 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
                 .gui = dm->gui,
                 /* Whonix's choice: every anonymous workstation is "host". */
                 .hostname = r->d.anon ? "host" : NULL,
+                .hvm = dm->backend->hvm && dm->backend->hvm(),
         };
         return 0;
 }
@@ -668,6 +669,7 @@ int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **re
         d.anon = dvm->d.anon;
         d.memory_mib = dvm->d.memory_mib;
         d.vcpus = dvm->d.vcpus;
+        d.virt_mode = dvm->d.virt_mode;
         snprintf(d.backend, sizeof(d.backend), "%s", dvm->d.backend);
         e = dom_create(dm, &d, &r);
         if (e < 0)

@@ -37,6 +37,12 @@ enum bh_label {
 
 /* What a domain does for the domains whose netvm it is
  * (docs/networking.md). */
+/* PVH (the default) where the machine runs HVM guests, else PV. */
+enum bh_virt_mode {
+        BH_VIRT_PVH,
+        BH_VIRT_PV,
+};
+
 enum bh_netmode {
         BH_NETMODE_NONE,   /* provides no network */
         BH_NETMODE_ROUTER, /* routes and NATs its clients, per-client firewall */
@@ -82,6 +88,8 @@ struct bh_domain {
          * to it and never shrinks; the container backend's private volume
          * is a directory and has no size. */
         unsigned private_mib;
+        /* xen: how the domain runs (docs/xen-backend.md). */
+        enum bh_virt_mode virt_mode;
         unsigned vcpus;
         char backend[16];  /* "container" or "xen" */
         unsigned preload;  /* dispvm-template: disposables kept started and paused */

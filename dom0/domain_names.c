@@ -179,3 +179,23 @@ int bh_netmode_from_string(const char *s, enum bh_netmode *ret)
                 *ret = (enum bh_netmode)v;
         return r;
 }
+
+static const char *const virt_mode_names[] = {
+        [BH_VIRT_PVH] = "pvh",
+        [BH_VIRT_PV] = "pv",
+};
+
+const char *bh_virt_mode_to_string(enum bh_virt_mode m)
+{
+        return to_string(virt_mode_names, ELEMENTSOF(virt_mode_names), (unsigned)m);
+}
+
+int bh_virt_mode_from_string(const char *s, enum bh_virt_mode *ret)
+{
+        unsigned v;
+        int r = from_string(virt_mode_names, ELEMENTSOF(virt_mode_names), s, &v);
+
+        if (r == 0)
+                *ret = (enum bh_virt_mode)v;
+        return r;
+}

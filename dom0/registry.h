@@ -61,11 +61,13 @@ const char *bh_class_to_string(enum bh_class c);
 const char *bh_label_to_string(enum bh_label l);
 const char *bh_state_to_string(enum bh_state s);
 const char *bh_netmode_to_string(enum bh_netmode m);
+const char *bh_virt_mode_to_string(enum bh_virt_mode m);
 /* 0, or -EINVAL for an unknown word (exact, lower-case match). */
 int bh_class_from_string(const char *s, enum bh_class *ret);
 int bh_label_from_string(const char *s, enum bh_label *ret);
 int bh_state_from_string(const char *s, enum bh_state *ret);
 int bh_netmode_from_string(const char *s, enum bh_netmode *ret);
+int bh_virt_mode_from_string(const char *s, enum bh_virt_mode *ret);
 /* An uplink: "", "host" or "netns:NAME" with NAME a domain-name-like word
  * (a file in /run/netns); -EINVAL and why otherwise. */
 int bh_uplink_check(const char *uplink, char *why, size_t whylen);

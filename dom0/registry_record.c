@@ -42,6 +42,7 @@ enum field {
         F_UPLINK_DNS,
         F_ANON,
         F_PRIVATE_MIB, /* optional: BH_DEFAULT_PRIVATE_MIB when absent */
+        F_VIRT_MODE,   /* optional: pvh when absent */
         F_COUNT,
         F_FIRST_OPTIONAL = F_TAGS,
         F_NONE = -1,
@@ -75,6 +76,7 @@ static const char *const field_keys[F_COUNT] = {
         [F_UPLINK_DNS] = "uplink_dns",
         [F_ANON] = "anon",
         [F_PRIVATE_MIB] = "private_mib",
+        [F_VIRT_MODE] = "virt_mode",
 };
 
 int bh_uplink_check(const char *uplink, char *why, size_t whylen)
@@ -450,6 +452,11 @@ int bh_domain_parse(const char *untrusted_text, size_t len, const char *filename
                                 return bh_kv_error(err, errlen, filename, kv.line,
                                                    "uplink= is longer than %d bytes", BH_UPLINK_MAX);
                         break;
+                case F_VIRT_MODE:
+                        if (bh_virt_mode_from_string(value, &d.virt_mode) < 0)
+                                return bh_kv_error(err, errlen, filename, kv.line,
+                                                   "virt_mode '%s' unknown (pvh, pv)", value);
+                        break;
                 case F_TAGS:
                         if (set_name(d.tags, sizeof(d.tags), value) < 0)
                                 return bh_kv_error(err, errlen, filename, kv.line,
@@ -586,6 +593,7 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      "anon=%d\n"
                      "memory_mib=%u\n"
                      "private_mib=%u\n"
+                     "virt_mode=%s\n"
                      "vcpus=%u\n"
                      "backend=%s\n"
                      "preload=%u\n"
@@ -601,7 +609,7 @@ int bh_domain_format(const struct bh_domain *d, char *buf, size_t size, size_t *
                      d->ip ? bh_ip_format(d->ip, ip) : "", bh_netmode_to_string(d->provides_network),
                      d->uplink, uplink_address, d->uplink_gw ? bh_ip_format(d->uplink_gw, gw) : "",
                      d->uplink_dns ? bh_ip_format(d->uplink_dns, dns) : "", d->anon ? 1 : 0,
-                     d->memory_mib, d->private_mib,
+                     d->memory_mib, d->private_mib, bh_virt_mode_to_string(d->virt_mode),
                      d->vcpus, d->backend, d->preload, d->created, bh_state_to_string(d->state),
                      d->started, (int)d->pid, d->pid_starttime, d->domid);
         if (n < 0)

@@ -153,6 +153,7 @@ int bh_xen_plan_make(const struct bh_start_spec *spec, struct bh_xen_plan *ret)
         snprintf(ret->name, sizeof(ret->name), "%s", spec->d->name);
         snprintf(ret->cmdline, sizeof(ret->cmdline), "%s%s%s%s", BH_XEN_CMDLINE_BASE,
                  ret->ndisks ? " bulkhead.disks=1" : "", private_flag(spec, ret), spec->gui ? " bulkhead.gui=1" : "");
+        ret->pvh = spec->d->virt_mode == BH_VIRT_PVH && spec->hvm;
         ret->memory_mib = spec->d->memory_mib;
         ret->vcpus = spec->d->vcpus ? spec->d->vcpus : 1;
         return 0;
@@ -349,7 +350,12 @@ int bh_xen_plan_print_xl(const struct bh_xen_plan *p, FILE *out)
               "# xl does the same with the on_* lines below.\n",
               out);
         print_string(out, "name", p->name);
-        print_string(out, "type", "pv");
+        print_string(out, "type", p->pvh ? "pvh" : "pv");
+        if (p->pvh)
+                /* No RDTSC(P) interception: a desktop domain never
+                 * migrates, and CPUs without NRIP save (or an emulator's)
+                 * cannot emulate RDTSCP for an HVM guest. */
+                print_string(out, "tsc_mode", "native");
         print_string(out, "kernel", p->kernel);
         print_string(out, "ramdisk", p->ramdisk);
         print_string(out, "extra", p->cmdline);

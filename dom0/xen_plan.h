@@ -74,6 +74,9 @@ struct bh_xen_net_key {
 
 struct bh_xen_plan {
         char name[BH_NAME_MAX + 1];
+        /* PVH: the domain's virt-mode says so and the machine runs HVM
+         * guests; else PV. */
+        bool pvh;
         char kernel[PATH_MAX];
         char ramdisk[PATH_MAX];
         char cmdline[128];

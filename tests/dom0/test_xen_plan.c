@@ -648,6 +648,36 @@ static void test_disks_release_detaches_real_loop_devices(void **state)
         rmdir(dir);
 }
 
+/* PVH when the domain asks for it (the default) and the machine runs HVM
+ * guests; PV otherwise.  xl-config says which, and PVH's tsc_mode. */
+static void test_plan_pvh_where_the_machine_allows(void **state)
+{
+        struct bh_domain d = dom("work", 192, 1);
+        struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root", .hvm = true };
+        struct bh_xen_plan p;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        (void)state;
+        assert_int_equal(d.virt_mode, BH_VIRT_PVH);
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_true(p.pvh);
+        assert_non_null(f);
+        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
+        fclose(f);
+        assert_non_null(strstr(text, "type = \"pvh\"\ntsc_mode = \"native\"\n"));
+        free(text);
+
+        spec.hvm = false;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_false(p.pvh);
+        d.virt_mode = BH_VIRT_PV;
+        spec.hvm = true;
+        assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
+        assert_false(p.pvh);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -666,6 +696,7 @@ int main(void)
                 cmocka_unit_test(test_disks_prepare_keeps_private_and_renews_volatile),
                 cmocka_unit_test(test_plan_client_vif_served_by_its_netvm),
                 cmocka_unit_test(test_plan_uplink_vif_served_by_dom0),
+                cmocka_unit_test(test_plan_pvh_where_the_machine_allows),
                 cmocka_unit_test(test_nic_and_net_key_lines_round_trip_and_refuse_junk),
                 cmocka_unit_test(test_volume_grows_and_never_shrinks),
                 cmocka_unit_test(test_disks_prepare_grows_a_smaller_private_volume),

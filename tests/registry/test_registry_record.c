@@ -28,6 +28,7 @@ static void sample(struct bh_domain *d)
         snprintf(d->netvm, sizeof(d->netvm), "sys-net");
         d->memory_mib = 1024;
         d->private_mib = 8192;
+        d->virt_mode = BH_VIRT_PV;
         d->vcpus = 3;
         snprintf(d->backend, sizeof(d->backend), "xen");
         d->created = 1716000000;
@@ -47,6 +48,7 @@ static void assert_same_domain(const struct bh_domain *a, const struct bh_domain
         assert_string_equal(a->netvm, b->netvm);
         assert_int_equal(a->memory_mib, b->memory_mib);
         assert_int_equal(a->private_mib, b->private_mib);
+        assert_int_equal(a->virt_mode, b->virt_mode);
         assert_int_equal(a->vcpus, b->vcpus);
         assert_string_equal(a->backend, b->backend);
         assert_int_equal(a->preload, b->preload);
@@ -289,6 +291,8 @@ static void test_parse_accepts_comments_blank_lines_and_spaces(void **state)
         assert_int_equal(d.memory_mib, 512);
         /* No private_mib= either: the size every private volume had before. */
         assert_int_equal(d.private_mib, BH_DEFAULT_PRIVATE_MIB);
+        /* No virt_mode=: PVH, the default. */
+        assert_int_equal(d.virt_mode, BH_VIRT_PVH);
 }
 
 static void test_parse_refuses_unknown_and_duplicate_keys(void **state)
@@ -394,6 +398,8 @@ static void test_parse_refuses_bad_words_and_names(void **state)
         refuse(text, "template: domain name contains '/'");
         sample_with("netvm", "netvm=dom0", text, sizeof(text));
         refuse(text, "reserved");
+        sample_with("netvm", "netvm=\nvirt_mode=hvm", text, sizeof(text));
+        refuse(text, "virt_mode 'hvm' unknown (pvh, pv)");
 }
 
 static void test_parse_refuses_inconsistent_records(void **state)
