@@ -702,6 +702,43 @@ fail_r:
         return EXIT_FAIL;
 }
 
+static int parse_disk(const char *s, void *ret)
+{
+        return bh_xen_disk_parse(s, ret);
+}
+
+static int parse_nic(const char *s, void *ret)
+{
+        return bh_xen_nic_parse(s, ret);
+}
+
+static int parse_net_key(const char *s, void *ret)
+{
+        return bh_xen_net_key_parse(s, ret);
+}
+
+/* The reply's PREFIX0, PREFIX1, ... lines, each parsed into the next of
+ * the max elements of size elem at arr; -EINVAL (said) on a bad one. */
+static int xl_lines(const struct bh_api_msg *m, const char *prefix, unsigned max, const char *what,
+                    int (*parse)(const char *, void *), void *arr, size_t elem, unsigned *count)
+{
+        const char *v;
+
+        for (unsigned i = 0; i < max; i++) {
+                char key[24];
+
+                snprintf(key, sizeof(key), "%s%u", prefix, i);
+                if (!(v = bh_api_get(m, 1, key)))
+                        break;
+                if (parse(v, (char *)arr + (size_t)*count * elem) < 0) {
+                        fprintf(stderr, "bulkhead: bad %s from bulkheadd: %s\n", what, v);
+                        return -EINVAL;
+                }
+                (*count)++;
+        }
+        return 0;
+}
+
 static int cmd_xl_config(int argc, char **argv)
 {
         struct bh_api_msg *m = NULL;
@@ -722,44 +759,12 @@ static int cmd_xl_config(int argc, char **argv)
         p.memory_mib = (v = bh_api_get(m, 1, "memory")) ? (unsigned)strtoul(v, NULL, 10) : 0;
         p.vcpus = (v = bh_api_get(m, 1, "vcpus")) ? (unsigned)strtoul(v, NULL, 10) : 0;
         snprintf(p.vbd_script, sizeof(p.vbd_script), "%s", (v = bh_api_get(m, 1, "vbd_script")) ? v : "");
-        for (unsigned i = 0; i < BH_XEN_DISKS_MAX; i++) {
-                char key[16];
-
-                snprintf(key, sizeof(key), "disk%u", i);
-                if (!(v = bh_api_get(m, 1, key)))
-                        break;
-                if (bh_xen_disk_parse(v, &p.disks[p.ndisks]) < 0) {
-                        fprintf(stderr, "bulkhead: bad disk from bulkheadd: %s\n", v);
-                        cli_reply_free(m);
-                        return EXIT_FAIL;
-                }
-                p.ndisks++;
-        }
-        for (unsigned i = 0; i < BH_XEN_NICS_MAX; i++) {
-                char key[16];
-
-                snprintf(key, sizeof(key), "nic%u", i);
-                if (!(v = bh_api_get(m, 1, key)))
-                        break;
-                if (bh_xen_nic_parse(v, &p.nics[p.nnics]) < 0) {
-                        fprintf(stderr, "bulkhead: bad vif from bulkheadd: %s\n", v);
-                        cli_reply_free(m);
-                        return EXIT_FAIL;
-                }
-                p.nnics++;
-        }
-        for (unsigned i = 0; i < BH_XEN_NET_KEYS_MAX; i++) {
-                char key[16];
-
-                snprintf(key, sizeof(key), "netkey%u", i);
-                if (!(v = bh_api_get(m, 1, key)))
-                        break;
-                if (bh_xen_net_key_parse(v, &p.net_keys[p.nnet_keys]) < 0) {
-                        fprintf(stderr, "bulkhead: bad network setting from bulkheadd: %s\n", v);
-                        cli_reply_free(m);
-                        return EXIT_FAIL;
-                }
-                p.nnet_keys++;
+        if (xl_lines(m, "disk", BH_XEN_DISKS_MAX, "disk", parse_disk, p.disks, sizeof(p.disks[0]), &p.ndisks) < 0 ||
+            xl_lines(m, "nic", BH_XEN_NICS_MAX, "vif", parse_nic, p.nics, sizeof(p.nics[0]), &p.nnics) < 0 ||
+            xl_lines(m, "netkey", BH_XEN_NET_KEYS_MAX, "network setting", parse_net_key, p.net_keys,
+                     sizeof(p.net_keys[0]), &p.nnet_keys) < 0) {
+                cli_reply_free(m);
+                return EXIT_FAIL;
         }
         cli_reply_free(m);
         if (!p.name[0] || !p.kernel[0] || !p.memory_mib || !p.vcpus) {

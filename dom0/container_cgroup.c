@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "container_cgroup.h"
+#include "fsutil.h"
 #include "util.h"
 
 #define PARENT_NAME "bulkhead"
@@ -39,15 +40,10 @@ static int write_str(const char *path, const char *s)
 
 static int read_str(const char *path, char *buf, size_t len)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n;
+        int r = bh_read_small_at(AT_FDCWD, path, buf, len);
 
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, len - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
+        if (r < 0)
+                return r;
         buf[strcspn(buf, "\n")] = '\0';
         return 0;
 }

@@ -382,6 +382,23 @@ static int uplink_target(const struct dom_rt *nv)
         return fd < 0 ? -errno : fd;
 }
 
+/* What both kinds of uplink start from: its addresses, its outer side's
+ * name, and the namespace it leads into (an fd in *tns); *step says what
+ * failed. */
+static int uplink_prepare(const struct dom_rt *nv, uint32_t *addr, unsigned *prefix, uint32_t *gw,
+                          char outer[BH_IFNAME_MAX], int *tns, const char **step)
+{
+        int e;
+
+        *step = "no uplink-address set";
+        if ((e = uplink_addrs(nv, addr, prefix, gw, outer)) < 0)
+                return e;
+        *step = nv->d.uplink;
+        if ((*tns = uplink_target(nv)) < 0)
+                return *tns;
+        return 0;
+}
+
 /* The outer side of an uplink, once it is in its namespace: the gateway's
  * address on it; for a host uplink, dom0 forwards and NATs for it. */
 static int uplink_outer(int tns, int tnl, const char *outer, bool host, uint32_t addr,
@@ -420,16 +437,11 @@ static int plumb_uplink(struct daemon *dm, struct dom_rt *nv)
         uint32_t addr, gw;
         unsigned prefix;
         char outer[BH_IFNAME_MAX];
-        const char *step = "no uplink-address set";
+        const char *step;
         int e;
 
-        if ((e = uplink_addrs(nv, &addr, &prefix, &gw, outer)) < 0)
+        if ((e = uplink_prepare(nv, &addr, &prefix, &gw, outer, &tns, &step)) < 0)
                 goto fail;
-        step = nv->d.uplink;
-        if ((tns = uplink_target(nv)) < 0) {
-                e = tns;
-                goto fail;
-        }
         step = "network namespace";
         if ((nns = netns_of(dm, nv)) < 0) {
                 e = nns;
@@ -467,16 +479,11 @@ static int plumb_uplink_vif(struct dom_rt *nv)
         uint32_t addr, gw;
         unsigned prefix;
         char outer[BH_IFNAME_MAX];
-        const char *step = "no uplink-address set";
+        const char *step;
         int e;
 
-        if ((e = uplink_addrs(nv, &addr, &prefix, &gw, outer)) < 0)
+        if ((e = uplink_prepare(nv, &addr, &prefix, &gw, outer, &tns, &step)) < 0)
                 goto fail;
-        step = nv->d.uplink;
-        if ((tns = uplink_target(nv)) < 0) {
-                e = tns;
-                goto fail;
-        }
         step = "netlink";
         self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (self < 0) {

@@ -136,20 +136,6 @@ static bool backing_is(const char *text, const char *path)
         return strcmp(text + n, "\n") == 0 || strcmp(text + n, " (deleted)\n") == 0 || !text[n];
 }
 
-static int read_small(int at, const char *name, char *buf, size_t len)
-{
-        _cleanup_close_ int fd = openat(at, name, O_RDONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, len - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        return 0;
-}
-
 int bh_loop_find(const char *sysblock, const char *path, char (*names)[BH_LOOP_NAME_MAX], size_t max,
                  size_t *ret_n)
 {
@@ -168,7 +154,7 @@ int bh_loop_find(const char *sysblock, const char *path, char (*names)[BH_LOOP_N
                         continue;
                 /* An unbound device has no loop/backing_file. */
                 snprintf(file, sizeof(file), "%s/loop/backing_file", de->d_name);
-                if (read_small(dirfd(dir), file, text, sizeof(text)) < 0 || !backing_is(text, path))
+                if (bh_read_small_at(dirfd(dir), file, text, sizeof(text)) < 0 || !backing_is(text, path))
                         continue;
                 if (n == max) {
                         r = -ENOBUFS;

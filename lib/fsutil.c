@@ -131,3 +131,19 @@ fail:
                 return r;
         }
 }
+
+int bh_read_small_at(int at, const char *name, char *buf, size_t len)
+{
+        _cleanup_close_ int fd = openat(at, name, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (len == 0)
+                return -EINVAL;
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, len - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}

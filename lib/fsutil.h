@@ -12,6 +12,10 @@ int bh_rm_rf_at(int at, const char *name);
 /* The same for a path; a missing one is not an error. */
 int bh_rm_rf(const char *path);
 
+/* The start of a small file (sysfs, /proc, cgroupfs: one read), NUL-ended,
+ * at most len - 1 bytes; at is a directory fd or AT_FDCWD. */
+int bh_read_small_at(int at, const char *name, char *buf, size_t len);
+
 /* fsync of a directory, so that a rename or unlink in it is durable. */
 int bh_fsync_dir(const char *path);
 
