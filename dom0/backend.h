@@ -150,6 +150,9 @@ struct bh_backend {
         /* Whether this machine runs HVM guests (Xen: PVH possible); NULL:
          * no. */
         bool (*hvm)(void);
+        /* Where dom0 keeps what the domain's console said, into buf; NULL:
+         * the start spec's console_log. */
+        int (*console_path)(const char *name, char *buf, size_t len);
         /* Such a backend: gives a running domain the network net says (a
          * new netvm, or its netvm restarted) in place of the one it has,
          * whose netvm may be gone; NULL net: none. */

@@ -261,6 +261,15 @@ static int domain_gone(libxl_ctx *ctx, int domid)
         return gone;
 }
 
+/* xenconsoled's log of the domain's console (it logs with --log=guest;
+ * this is its default directory). */
+static int xen_console_path(const char *name, char *buf, size_t len)
+{
+        int w = snprintf(buf, len, "/var/log/xen/console/guest-%s.log", name);
+
+        return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
 /* physinfo's HVM capability, asked once: PVH runs on it. */
 static bool xen_hvm(void)
 {
@@ -855,5 +864,6 @@ const struct bh_backend bh_backend_xen = {
         .serving = xen_serving,
         .net_rules = xen_net_rules,
         .hvm = xen_hvm,
+        .console_path = xen_console_path,
         .net_replug = xen_net_replug,
 };

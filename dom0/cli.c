@@ -950,6 +950,8 @@ int cli_dispatch(int argc, char **argv)
                 return cmd_recon(argc, argv);
         if (strcmp(cmd, "xl-config") == 0)
                 return cmd_xl_config(argc, argv);
+        if (strcmp(cmd, "console") == 0)
+                return cli_console(argc, argv);
         if (strcmp(cmd, "firewall") == 0)
                 return cli_firewall(argc, argv);
         if (strcmp(cmd, "network") == 0)

@@ -32,6 +32,8 @@ int cli_exit_for(int err);
 int cli_usage_error(const char *cmd, const char *msg);
 /* cli_firewall.c */
 int cli_firewall(int argc, char **argv);
+/* cli_console.c */
+int cli_console(int argc, char **argv);
 /* cli_network.c */
 int cli_network(int argc, char **argv);
 /* Runs one command: argv[0] is its name ("create", ...). */

@@ -91,6 +91,12 @@ const struct cli_doc cli_docs[] = {
           "(default host). Domains get a network with `bulkhead prefs NAME netvm "
           "sys-firewall`; there is no default netvm, so a domain is offline until given "
           "one (docs/networking.md)." },
+        { "console", "NAME [--all]", "show what a domain's console said",
+          "Prints the last 64 KiB (--all: everything) of what NAME's init and kernel "
+          "wrote to its console: the log bulkheadd keeps for a container, xenconsoled's "
+          "for a Xen domain (xenconsoled must run with --log=guest). The domain wrote it: "
+          "control characters, escape sequences and bytes that are not UTF-8 are shown as "
+          "\\xHH and a backslash as \\\\, so nothing it wrote can act on this terminal." },
         { "xl-config", "NAME", "print a domain's Xen configuration",
           "Prints, in xl.cfg(5) syntax, what the Xen backend gives libxenlight for "
           "domain NAME, so it can be debugged with Xen's own tools (xl create -n)." },

@@ -461,6 +461,34 @@ static void reply_run(struct daemon *dm, struct client *c, struct dom_rt *r)
         bh_api_buf_free(&b);
 }
 
+/* API: console NAME: where dom0 keeps what NAME's console said; the CLI
+ * reads it (as the same user) and makes it safe for a terminal. */
+static void do_console(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
+{
+        struct dom_rt *r = need_domain(dm, c, req, 2);
+        _cleanup_free_ char *own = NULL;
+        char path[PATH_MAX];
+        struct bh_api_buf b;
+        int e;
+
+        if (!r)
+                return;
+        if (dm->backend->console_path) {
+                e = dm->backend->console_path(r->d.name, path, sizeof(path));
+                if (e < 0)
+                        return (void)api_error(c, e, "console %s: %s", r->d.name, strerror(-e));
+        } else {
+                if (!(own = path_console(dm, r->d.name)))
+                        return (void)api_error(c, -ENOMEM, "console %s: out of memory", r->d.name);
+                snprintf(path, sizeof(path), "%s", own);
+        }
+        bh_api_buf_init(&b);
+        bh_api_add(&b, "ok");
+        bh_api_addf(&b, "path=%s", path);
+        api_reply(c, &b);
+        bh_api_buf_free(&b);
+}
+
 static void do_xl_config(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
 {
         struct dom_rt *r = need_domain(dm, c, req, 2);
@@ -777,6 +805,7 @@ void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *re
                 { "template-stage", do_template_stage },
                 { "template-commit", do_template_commit },
                 { "xl-config", do_xl_config },
+                { "console", do_console },
         };
         const char *verb;
         struct dom_rt *r;

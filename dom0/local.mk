@@ -49,6 +49,7 @@ dom0_bulkhead_SOURCES = \
 	dom0/cli.c \
 	dom0/cli.h \
 	dom0/cli_firewall.c \
+	dom0/cli_console.c \
 	dom0/cli_network.c \
 	dom0/cli_help.c \
 	dom0/recon_json.h \

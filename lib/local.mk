@@ -7,6 +7,8 @@ lib_libbulkhead_a_SOURCES = \
 	lib/fsutil.c \
 	lib/utf8.h \
 	lib/utf8.c \
+	lib/console_text.h \
+	lib/console_text.c \
 	lib/wire.h \
 	lib/wire.c \
 	lib/vchan.h \

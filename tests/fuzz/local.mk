@@ -16,3 +16,19 @@ tests_fuzz_fuzz_vchan_wire_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_vchan_wire_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_vchan_wire_LDADD = $(BH_LIBS)
 endif
+
+# What a domain wrote to its console, made safe for dom0's terminal
+# (`bulkhead console`).
+FUZZ_TARGETS += fuzz_console_text
+check_PROGRAMS += tests/fuzz/replay_console_text
+tests_fuzz_replay_console_text_SOURCES = tests/fuzz/fuzz_console_text.c tests/fuzz/standalone.c
+tests_fuzz_replay_console_text_LDADD = $(BH_LIBS)
+EXTRA_DIST += tests/fuzz/corpus/console_text
+
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_console_text
+tests_fuzz_fuzz_console_text_SOURCES = tests/fuzz/fuzz_console_text.c
+tests_fuzz_fuzz_console_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_console_text_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_console_text_LDADD = $(BH_LIBS)
+endif
