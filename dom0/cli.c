@@ -178,14 +178,29 @@ static int cmd_create(int argc, char **argv)
                 { "gateway-template", required_argument, NULL, 'g' },
                 {}
         };
-        char *fields[16];
+        /* The name, each option at most once, and the end. */
+        char *fields[1 + ELEMENTSOF(opts) + 1];
         size_t nf = 0;
         const char *gw_template = "whonix-gateway", *template = NULL, *netvm = NULL;
-        bool anon = false;
+        bool anon = false, seen[128] = { false };
         int c, r;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 const char *key = NULL;
+
+                if (c > 0 && c < (int)ELEMENTSOF(seen) && c != '?') {
+                        if (seen[c]) {
+                                char msg[64] = "an option given twice";
+
+                                for (size_t i = 0; opts[i].name; i++)
+                                        if (opts[i].val == c)
+                                                snprintf(msg, sizeof(msg), "--%s given twice", opts[i].name);
+                                for (size_t i = 0; i < nf; i++)
+                                        free(fields[1 + i]);
+                                return cli_usage_error("create", msg);
+                        }
+                        seen[c] = true;
+                }
                 switch (c) {
                 case 'c': key = "class"; break;
                 case 't': key = "template"; break;

@@ -182,6 +182,12 @@ rc1=$?
 "$bulkhead" create "$(printf 'bad\tname')" --template host 2>/dev/null
 rc2=$?
 check "names with / or control characters refused" test "$rc1" -eq 2 -a "$rc2" -eq 2
+# An option given again and again overran create's list of fields.
+# shellcheck disable=SC2046 # twenty words on purpose
+"$bulkhead" create rep --template host $(printf -- '--label red %.0s' $(seq 20)) 2>"$work/err"
+rc=$?
+check "create: an option given twice is refused (exit 2), whatever the count" \
+        sh -c "[ $rc -eq 2 ] && grep -q -- '--label given twice' '$work/err'"
 
 "$bulkhead" prefs work tags friend,mail && "$bulkhead" prefs work allow-fullscreen yes
 check "prefs keeps tags and allow-fullscreen" sh -c \
