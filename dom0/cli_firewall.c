@@ -84,7 +84,8 @@ int cli_firewall(int argc, char **argv)
                 else if (nargs < (int)ELEMENTSOF(args))
                         args[nargs++] = argv[i];
                 else
-                        break;
+                        /* Never a rule with words left out. */
+                        return cli_usage_error("firewall", "too many words");
         }
         if (nargs < 1)
                 return cli_usage_error("firewall", "give a domain name");
