@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "domain.h"
 #include "net_addr.h"
@@ -102,6 +103,18 @@ struct bh_instance {
         int death_fd;
 };
 
+/*
+ * A start or destroy the backend runs in the background (start_begin,
+ * destroy_begin): bulkheadd goes on serving, polls fd, and calls the
+ * matching finish once fd is readable or deadline_ms (CLOCK_MONOTONIC) has
+ * passed, whichever comes first; the finish closes fd and frees state.
+ */
+struct bh_op {
+        int fd;
+        int64_t deadline_ms;
+        void *state;           /* the backend's */
+};
+
 struct bh_backend {
         const char *name;
         enum bh_vchan_transport transport;
@@ -121,6 +134,14 @@ struct bh_backend {
         int (*available)(void);
         /* Boots the domain; returns once its init runs. */
         int (*start)(const struct bh_start_spec *spec, struct bh_instance *ret);
+        /* Optional, where a start takes seconds (xen): start() in two
+         * halves, so that a start nobody waits for (the disposable pool's)
+         * does not hold up bulkheadd.  start_begin returns 0 with op in
+         * flight, or -errno having cleaned up as a failed start() does;
+         * start_finish returns what start() would have.  spec need not
+         * outlive start_begin. */
+        int (*start_begin)(const struct bh_start_spec *spec, struct bh_instance *ret, struct bh_op *op);
+        int (*start_finish)(struct bh_instance *ret, struct bh_op *op);
         int (*pause)(struct bh_instance *inst);
         int (*unpause)(struct bh_instance *inst);
         /* Asks the domain's init to stop everything and exit. */
@@ -128,6 +149,11 @@ struct bh_backend {
         /* Kills the domain at once and waits for it to be gone; then removes
          * what start() mounted or made.  Safe to call on a dead domain. */
         int (*destroy)(const struct bh_start_spec *spec, struct bh_instance *inst);
+        /* Optional: destroy() in two halves, as start_begin/start_finish.
+         * destroy_begin's -errno means nothing was begun: destroy() is
+         * still to be called. */
+        int (*destroy_begin)(struct bh_instance *inst, struct bh_op *op);
+        int (*destroy_finish)(const struct bh_start_spec *spec, struct bh_instance *inst, struct bh_op *op);
         /* After a bulkheadd restart: finds the domain a registry entry says
          * is running; -ESRCH when it is gone. */
         int (*attach)(const struct bh_domain *d, struct bh_instance *ret);

@@ -14,7 +14,9 @@
  * removes it: the on_poweroff/on_crash actions of xl are bulkheadd's job.
  *
  * Queries, pause, unpause and shutdown call libxl in bulkheadd itself;
- * create and destroy run in a helper child (run_helper() says why).
+ * create and destroy run in a helper child (run_helper() says why), which
+ * bulkheadd either waits for or, for the starts and destroys nobody waits
+ * on, polls in its loop (start_begin, destroy_begin).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -147,22 +149,23 @@ static void group_wait_gone(pid_t pgid)
                 usleep(20000);
 }
 
-static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper_job *job)
+/* Forks the helper running fn(job): *pid, and *fd to read its answer from
+ * (helper_collect). */
+static int helper_spawn(int (*fn)(libxl_ctx *, struct helper_job *), struct helper_job *job, pid_t *pid,
+                        int *fd)
 {
-        int p[2], status;
-        int32_t msg[2] = { -EIO, 0 };
-        pid_t pid;
+        int p[2];
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
-        pid = fork();
-        if (pid < 0) {
+        *pid = fork();
+        if (*pid < 0) {
                 int e = -errno;
                 close(p[0]);
                 close(p[1]);
                 return e;
         }
-        if (pid == 0) {
+        if (*pid == 0) {
                 xentoollog_logger_stdiostream *lg;
                 libxl_ctx *ctx = NULL;
                 sigset_t none;
@@ -185,24 +188,48 @@ static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper
         }
         close(p[1]);
         /* Both sides set the group, so the kill below finds it either way. */
-        setpgid(pid, pid);
-        {
-                struct pollfd pf = { .fd = p[0], .events = POLLIN };
-                int n = poll(&pf, 1, helper_timeout_ms());
+        setpgid(*pid, *pid);
+        *fd = p[0];
+        return 0;
+}
 
-                job->unanswered = n <= 0 || read(p[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg);
-                if (job->unanswered) {
-                        msg[0] = n == 0 ? -ETIMEDOUT : -EIO;
-                        kill(-pid, SIGKILL);
-                }
+/*
+ * The helper's answer, waiting at most wait_ms for it (0 once bulkheadd's
+ * loop saw fd readable or the deadline pass).  A helper with no answer by
+ * then is killed with its group.  Closes fd and reaps the helper: its pid
+ * is known to this code alone, and bulkheadd's SIGCHLD handling waits for
+ * its own children by their pids only.
+ */
+static int helper_collect(pid_t pid, int fd, int wait_ms, struct helper_job *job)
+{
+        struct pollfd pf = { .fd = fd, .events = POLLIN };
+        int32_t msg[2] = { -EIO, 0 };
+        int n, status;
+
+        while ((n = poll(&pf, 1, wait_ms)) < 0 && errno == EINTR)
+                ;
+        job->unanswered = n <= 0 || read(fd, msg, sizeof(msg)) != (ssize_t)sizeof(msg);
+        if (job->unanswered) {
+                msg[0] = n == 0 ? -ETIMEDOUT : -EIO;
+                kill(-pid, SIGKILL);
         }
-        close(p[0]);
+        close(fd);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
         if (job->unanswered)
                 group_wait_gone(pid);
         job->domid = (uint32_t)msg[1];
         return msg[0];
+}
+
+static int run_helper(int (*fn)(libxl_ctx *, struct helper_job *), struct helper_job *job)
+{
+        pid_t pid;
+        int fd, r;
+
+        if ((r = helper_spawn(fn, job, &pid, &fd)) < 0)
+                return r;
+        return helper_collect(pid, fd, helper_timeout_ms(), job);
 }
 
 /* The instance stops using the shared watch (a death_fd of -1 says it has
@@ -548,33 +575,108 @@ static void after_failed_create(const struct bh_xen_plan *plan, bool unanswered)
                             detached, detached == 1 ? "" : "s");
 }
 
-static int xen_start(const struct bh_start_spec *spec, struct bh_instance *ret)
+/* What a create needs before its helper runs: the plan, the disks' files
+ * and the instance's watch. */
+static int start_prepare(const struct bh_start_spec *spec, struct bh_xen_plan *plan, struct bh_instance *ret)
 {
-        struct bh_xen_plan plan;
-        struct helper_job job = { .plan = &plan, .domid = 0 };
         int r;
 
-        if ((r = bh_xen_plan_make(spec, &plan)) < 0)
+        if ((r = bh_xen_plan_make(spec, plan)) < 0)
                 return bh_log_errno(r, "domain %s: no Xen plan for root %s", spec->d->name,
                                     spec->root ? spec->root : "(none)");
-        if (access(plan.kernel, R_OK) < 0 || access(plan.ramdisk, R_OK) < 0)
+        if (access(plan->kernel, R_OK) < 0 || access(plan->ramdisk, R_OK) < 0)
                 return bh_log_errno(-ENOEXEC, "domain %s: its template has no Xen form (%s, %s)",
-                                    spec->d->name, plan.kernel, plan.ramdisk);
-        if ((r = bh_xen_disks_prepare(&plan)) < 0)
+                                    spec->d->name, plan->kernel, plan->ramdisk);
+        if ((r = bh_xen_disks_prepare(plan)) < 0)
                 return bh_log_errno(r, "domain %s: start failed: its disks", spec->d->name);
         *ret = (struct bh_instance){ .pid = 0, .domid = -1, .death_fd = -1 };
         /* Watch before the domain exists: a death right after creation is
          * still seen. */
         if ((r = watch_open(ret)) < 0)
                 return bh_log_errno(r, "domain %s: start failed: xenstore watch", spec->d->name);
-        r = run_helper(create_in_helper, &job);
-        if (r < 0) {
-                after_failed_create(&plan, job.unanswered);
-                watch_free(ret);
-                return bh_log_errno(r, "domain %s: start failed: libxl domain create", spec->d->name);
-        }
-        ret->domid = (int)job.domid;
         return 0;
+}
+
+/* After the create's helper answered r, or was killed (r < 0). */
+static int start_done(const struct bh_xen_plan *plan, const struct helper_job *job, int r,
+                      struct bh_instance *ret)
+{
+        if (r < 0) {
+                after_failed_create(plan, job->unanswered);
+                watch_free(ret);
+                return bh_log_errno(r, "domain %s: start failed: libxl domain create", plan->name);
+        }
+        ret->domid = (int)job->domid;
+        return 0;
+}
+
+static int xen_start(const struct bh_start_spec *spec, struct bh_instance *ret)
+{
+        struct bh_xen_plan plan;
+        struct helper_job job = { .plan = &plan, .domid = 0 };
+        int r;
+
+        if ((r = start_prepare(spec, &plan, ret)) < 0)
+                return r;
+        r = run_helper(create_in_helper, &job);
+        return start_done(&plan, &job, r, ret);
+}
+
+/*
+ * A create or destroy whose helper runs while bulkheadd goes on serving
+ * (bh_op's state).  A create keeps its plan: after a failure it says which
+ * domain and which volumes to clean up after.
+ */
+struct xen_op {
+        pid_t pid;
+        struct helper_job job;
+        struct bh_xen_plan plan;
+};
+
+static int op_begin(int (*fn)(libxl_ctx *, struct helper_job *), struct xen_op *x, struct bh_op *op)
+{
+        int fd, r = helper_spawn(fn, &x->job, &x->pid, &fd);
+
+        if (r < 0)
+                return r;
+        *op = (struct bh_op){ .fd = fd, .deadline_ms = bh_now_ms() + helper_timeout_ms(), .state = x };
+        return 0;
+}
+
+/* bulkheadd saw the op's fd readable or its deadline pass: the helper's
+ * answer, the helper killed if it has none.  The op is over after it. */
+static int op_collect(struct bh_op *op, struct xen_op **ret)
+{
+        struct xen_op *x = op->state;
+        int r = helper_collect(x->pid, op->fd, 0, &x->job);
+
+        *op = (struct bh_op){ .fd = -1 };
+        *ret = x;
+        return r;
+}
+
+static int xen_start_begin(const struct bh_start_spec *spec, struct bh_instance *ret, struct bh_op *op)
+{
+        _cleanup_free_ struct xen_op *x = calloc(1, sizeof(*x));
+        int r;
+
+        if (!x)
+                return -ENOMEM;
+        if ((r = start_prepare(spec, &x->plan, ret)) < 0)
+                return r;
+        x->job.plan = &x->plan;
+        if ((r = op_begin(create_in_helper, x, op)) < 0)
+                return start_done(&x->plan, &x->job, r, ret);
+        TAKE_PTR(x);
+        return 0;
+}
+
+static int xen_start_finish(struct bh_instance *ret, struct bh_op *op)
+{
+        _cleanup_free_ struct xen_op *x = NULL;
+        int r = op_collect(op, &x);
+
+        return start_done(&x->plan, &x->job, r, ret);
 }
 
 static int with_domain(struct bh_instance *inst, const char *what,
@@ -611,22 +713,25 @@ static int xen_shutdown(struct bh_instance *inst)
         return with_domain(inst, "shutdown", libxl_domain_shutdown);
 }
 
-static int xen_destroy(const struct bh_start_spec *spec, struct bh_instance *inst)
+static const char *spec_name(const struct bh_start_spec *spec)
 {
-        const char *name = spec && spec->d ? spec->d->name : "?";
-        libxl_ctx *ctx;
-        int r = 0, rc;
+        return spec && spec->d ? spec->d->name : "?";
+}
 
-        if (inst && inst->domid > 0 && (r = ctx_get(&ctx)) == 0) {
-                struct helper_job job = { .domid = (uint32_t)inst->domid };
+/* After a destroy's helper answered rc, or was killed (rc < 0). */
+static int destroy_check(const char *name, const struct bh_instance *inst, libxl_ctx *ctx, int rc)
+{
+        if (rc < 0)
+                return bh_log_errno(rc, "domain %s (%d): destroy", name, inst->domid);
+        if (domain_gone(ctx, inst->domid) == 0)
+                return bh_log_errno(-EBUSY, "domain %s (%d): still there after destroy", name, inst->domid);
+        return 0;
+}
 
-                rc = run_helper(destroy_in_helper, &job);
-                if (rc < 0)
-                        r = bh_log_errno(rc, "domain %s (%d): destroy", name, inst->domid);
-                else if (domain_gone(ctx, inst->domid) == 0)
-                        r = bh_log_errno(-EBUSY, "domain %s (%d): still there after destroy", name,
-                                         inst->domid);
-        }
+/* What is left of an instance once its domain is destroyed: its share of
+ * the watch, its volatile directory. */
+static int destroy_tail(const struct bh_start_spec *spec, struct bh_instance *inst, int r)
+{
         if (inst) {
                 watch_free(inst);
                 inst->domid = -1;
@@ -634,9 +739,53 @@ static int xen_destroy(const struct bh_start_spec *spec, struct bh_instance *ins
         if (spec && spec->volatile_dir) {
                 int k = bh_rm_rf(spec->volatile_dir);
                 if (k < 0)
-                        r = bh_log_errno(k, "domain %s: removing %s", name, spec->volatile_dir);
+                        r = bh_log_errno(k, "domain %s: removing %s", spec_name(spec), spec->volatile_dir);
         }
         return r;
+}
+
+static int xen_destroy(const struct bh_start_spec *spec, struct bh_instance *inst)
+{
+        libxl_ctx *ctx;
+        int r = 0;
+
+        if (inst && inst->domid > 0 && (r = ctx_get(&ctx)) == 0) {
+                struct helper_job job = { .domid = (uint32_t)inst->domid };
+
+                r = destroy_check(spec_name(spec), inst, ctx, run_helper(destroy_in_helper, &job));
+        }
+        return destroy_tail(spec, inst, r);
+}
+
+static int xen_destroy_begin(struct bh_instance *inst, struct bh_op *op)
+{
+        _cleanup_free_ struct xen_op *x = NULL;
+        libxl_ctx *ctx;
+        int r;
+
+        if (inst->domid <= 0)
+                return -ESRCH;
+        /* The context the finish checks the destroy with. */
+        if ((r = ctx_get(&ctx)) < 0)
+                return r;
+        if (!(x = calloc(1, sizeof(*x))))
+                return -ENOMEM;
+        x->job.domid = (uint32_t)inst->domid;
+        if ((r = op_begin(destroy_in_helper, x, op)) < 0)
+                return r;
+        TAKE_PTR(x);
+        return 0;
+}
+
+static int xen_destroy_finish(const struct bh_start_spec *spec, struct bh_instance *inst, struct bh_op *op)
+{
+        _cleanup_free_ struct xen_op *x = NULL;
+        int rc = op_collect(op, &x), r;
+        libxl_ctx *ctx;
+
+        if ((r = ctx_get(&ctx)) == 0)
+                r = destroy_check(spec_name(spec), inst, ctx, rc);
+        return destroy_tail(spec, inst, r);
 }
 
 static int xen_dead(struct bh_instance *inst)
@@ -855,10 +1004,14 @@ const struct bh_backend bh_backend_xen = {
         .dvm_private_exclusive = true,
         .available = xen_available,
         .start = xen_start,
+        .start_begin = xen_start_begin,
+        .start_finish = xen_start_finish,
         .pause = xen_pause,
         .unpause = xen_unpause,
         .shutdown = xen_shutdown,
         .destroy = xen_destroy,
+        .destroy_begin = xen_destroy_begin,
+        .destroy_finish = xen_destroy_finish,
         .attach = xen_attach,
         .dead = xen_dead,
         .serving = xen_serving,

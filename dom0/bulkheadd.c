@@ -28,6 +28,9 @@
 
 /* Clients served at once; one more is refused with a log line. */
 #define CLIENTS_MAX 256
+/* Domains whose descriptors the loop polls (deaths; starts and destroys
+ * in the background). */
+#define DOMAINS_POLLED 1024
 
 static int default_dirs(struct daemon *dm)
 {
@@ -134,16 +137,10 @@ static void accept_client(struct daemon *dm)
         dm->clients = c;
 }
 
+/* Its connection stays open until its disposables are destroyed. */
 static void drop_client(struct daemon *dm, struct client *c)
 {
-        for (struct client **p = &dm->clients; *p; p = &(*p)->next)
-                if (*p == c) {
-                        *p = c->next;
-                        break;
-                }
         api_client_gone(dm, c);
-        close(c->fd);
-        free(c);
 }
 
 static void serve_client(struct daemon *dm, struct client *c)
@@ -177,6 +174,9 @@ static void stop_disposables(struct daemon *dm)
 {
         struct dom_rt *r, *next;
 
+        /* A pool's start under way ends first, so that its domain is
+         * destroyed below rather than left behind. */
+        dom_ops_wait_all(dm);
         for (r = dm->doms; r; r = next) {
                 next = r->next;
                 if (r->live && r->d.klass == BH_CLASS_DISPOSABLE) {
@@ -184,6 +184,7 @@ static void stop_disposables(struct daemon *dm)
                         dom_reap(dm, r);
                 }
         }
+        dom_ops_wait_all(dm);
 }
 
 /* The per-domain helpers (qrexec-daemon, bulkhead-guid) and the policy
@@ -213,25 +214,39 @@ static void reap_helpers(struct daemon *dm)
         }
 }
 
+/* The sooner of two poll timeouts, -1 being none. */
+static int timeout_min(int a, int b)
+{
+        return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 static int run_loop(struct daemon *dm, int sigfd)
 {
         while (!dm->quit) {
-                struct pollfd fds[2 + CLIENTS_MAX + 1024];
+                struct pollfd fds[2 + CLIENTS_MAX + 2 * DOMAINS_POLLED];
                 struct client *cs[CLIENTS_MAX];
-                struct dom_rt *ds[1024];
-                size_t nc = 0, nd = 0, n = 0;
-                int timeout = dom_pool_timeout(dm);
+                struct dom_rt *ds[DOMAINS_POLLED];
+                size_t nc = 0, nd = 0, no = 0, n = 0;
+                int timeout = timeout_min(dom_pool_timeout(dm), dom_ops_timeout(dm));
 
                 fds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
                 fds[n++] = (struct pollfd){ .fd = dm->listen_fd, .events = POLLIN };
-                for (struct client *c = dm->clients; c && nc < CLIENTS_MAX; c = c->next) {
-                        cs[nc++] = c;
-                        fds[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-                }
-                for (struct dom_rt *r = dm->doms; r && nd < 1024; r = r->next)
+                for (struct client *c = dm->clients; c && nc < CLIENTS_MAX; c = c->next)
+                        if (!c->gone) {
+                                cs[nc++] = c;
+                                fds[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+                        }
+                for (struct dom_rt *r = dm->doms; r && nd < DOMAINS_POLLED; r = r->next)
                         if (r->live && r->inst.death_fd >= 0) {
                                 ds[nd++] = r;
                                 fds[n++] = (struct pollfd){ .fd = r->inst.death_fd, .events = POLLIN };
+                        }
+                /* Starts and destroys in the background: dom_ops_tick finds
+                 * which ended. */
+                for (struct dom_rt *r = dm->doms; r && no < DOMAINS_POLLED; r = r->next)
+                        if (dom_in_flight(r)) {
+                                no++;
+                                fds[n++] = (struct pollfd){ .fd = r->op.fd, .events = POLLIN };
                         }
                 if (poll(fds, n, timeout) < 0) {
                         if (errno == EINTR)
@@ -254,6 +269,7 @@ static int run_loop(struct daemon *dm, int sigfd)
                                 break;
                         }
                 }
+                dom_ops_tick(dm);
                 /* Deaths first: a client's next request must see them. */
                 for (size_t i = 0; i < nd; i++)
                         if (fds[2 + nc + i].revents &&

@@ -23,6 +23,15 @@ struct dom_rt {
         int64_t warm_since_ms; /* monotonic: when it started warming */
         bool pooled;        /* preloaded, paused, nobody's yet */
         bool stopping;      /* shutdown or kill requested: its death is no surprise */
+        /* The backend's start or destroy runs in the background (op), for
+         * the disposable pool's starts and disposables' destroys: bulkheadd
+         * serves requests meanwhile.  Neither is live.  A starting domain
+         * counts toward its pool and is nobody's; a reaping one is hidden
+         * from the API but keeps its name and record until its destroy
+         * ends, so that a bulkheadd killed meanwhile destroys it at restart. */
+        bool starting;
+        bool reaping;
+        struct bh_op op;
         uint64_t owner;     /* disposable: the API client it lives for; 0 none */
         pid_t qrexec_pid;   /* its qrexec-daemon; 0 none */
         pid_t guid_pid;     /* its bulkhead-guid; 0 none */
@@ -33,6 +42,9 @@ struct client {
         int fd;
         uint64_t id;
         bool events;
+        /* Hung up: closed once its disposables' destroys have ended, which
+         * its CLI waits for (run_client.c). */
+        bool gone;
         struct client *next;
 };
 
@@ -78,8 +90,19 @@ int dom_pause(struct daemon *dm, struct dom_rt *r);
 int dom_unpause(struct daemon *dm, struct dom_rt *r);
 int dom_shutdown(struct daemon *dm, struct dom_rt *r);
 int dom_kill(struct daemon *dm, struct dom_rt *r);
-/* The domain died (its death fd fired) or was killed: clean up after it. */
+/* The domain died (its death fd fired) or was killed: clean up after it.
+ * A live disposable's destroy runs in the background where the backend
+ * can (r->reaping; freed when it ends); anything else's at once. */
 void dom_reap(struct daemon *dm, struct dom_rt *r);
+/* A start or destroy of r in the background. */
+bool dom_in_flight(const struct dom_rt *r);
+/* Ends the start or destroy in flight of every domain whose op's fd is
+ * readable or whose deadline passed. */
+void dom_ops_tick(struct daemon *dm);
+/* Milliseconds until the earliest such deadline, -1 for none. */
+int dom_ops_timeout(struct daemon *dm);
+/* Waits for every start and destroy in flight to end (bulkheadd's exit). */
+void dom_ops_wait_all(struct daemon *dm);
 /* Removes a template's old versions if no domain on it runs. */
 void dom_template_prune(struct daemon *dm, const char *tmpl);
 int dom_reconcile(struct daemon *dm);
@@ -139,7 +162,12 @@ void api_firewall(struct daemon *dm, struct client *c, const struct bh_api_msg *
 
 /* daemon_api.c */
 void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *req);
+/* The client hung up: its disposables end, and it is freed once they are
+ * destroyed (api_client_release). */
 void api_client_gone(struct daemon *dm, struct client *c);
+/* Closes and frees client id if it hung up and no disposable of its is
+ * still being destroyed. */
+void api_client_release(struct daemon *dm, uint64_t id);
 void api_event(struct daemon *dm, const char *kind, const char *name);
 int api_reply(struct client *c, struct bh_api_buf *b);
 int api_error(struct client *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -319,9 +319,22 @@ static struct dom_rt *need_domain(struct daemon *dm, struct client *c,
                 return NULL;
         }
         r = dom_find(dm, req->f[i]);
+        /* A disposable being destroyed is gone for the API: only its name
+         * is still taken. */
+        if (r && r->reaping)
+                r = NULL;
         if (!r)
                 api_error(c, -ENOENT, "no domain named '%s'", req->f[i]);
         return r;
+}
+
+/* 0, or -EBUSY said to the client: the disposable pool is starting r. */
+static int refuse_starting(struct client *c, const char *verb, const struct dom_rt *r)
+{
+        if (!r->starting)
+                return 0;
+        return api_error(c, -EBUSY, "%s %s: the disposable pool is starting it; try again once it runs",
+                         verb, r->d.name);
 }
 
 static void do_create(struct daemon *dm, struct client *c, const struct bh_api_msg *req)
@@ -545,7 +558,7 @@ static void do_run(struct daemon *dm, struct client *c, const struct bh_api_msg 
                 return;
         if (r->d.klass == BH_CLASS_TEMPLATE)
                 return (void)api_error(c, -EOPNOTSUPP, "run: %s is a template", r->d.name);
-        if (r->pooled)
+        if (r->pooled || r->starting)
                 return (void)api_error(c, -EBUSY, "run: %s is a preloaded disposable", r->d.name);
         if (!r->live && (e = dom_private_conflict(dm, r, false, why, sizeof(why))) < 0)
                 return (void)api_error(c, e, "run %s: %s", r->d.name, why);
@@ -606,7 +619,7 @@ static void do_list(struct daemon *dm, struct client *c, const struct bh_api_msg
         bh_api_buf_init(&b);
         bh_api_add(&b, "ok");
         for (struct dom_rt *r = dm->doms; r; r = r->next)
-                if (req->n < 3 || strcmp(req->f[2], r->d.name) == 0)
+                if (!r->reaping && (req->n < 3 || strcmp(req->f[2], r->d.name) == 0))
                         add_domain(&b, r);
         if (api_reply(c, &b) < 0)
                 api_error(c, -EMSGSIZE, "ls: reply too large");
@@ -658,6 +671,8 @@ static void do_prefs(struct daemon *dm, struct client *c, const struct bh_api_ms
         }
         if (pref_key(req->f[3], key) < 0)
                 return (void)api_error(c, -EINVAL, "prefs %s: unknown preference", r->d.name);
+        if (refuse_starting(c, "prefs", r) < 0)
+                return;
         if (r->live && pref_halted_only(key))
                 return (void)api_error(c, -EBUSY, "prefs %s: %s cannot change while it runs",
                                        r->d.name, key);
@@ -829,7 +844,7 @@ void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *re
                 return;
         }
         r = need_domain(dm, c, req, 2);
-        if (!r)
+        if (!r || refuse_starting(c, verb, r) < 0)
                 return;
         if (strcmp(verb, "remove") == 0) {
                 e = dom_remove(dm, r);
@@ -865,14 +880,36 @@ void api_handle(struct daemon *dm, struct client *c, const struct bh_api_msg *re
 void api_client_gone(struct daemon *dm, struct client *c)
 {
         struct dom_rt *r, *next;
+        uint64_t id = c->id; /* a destroy ended at once may free c */
 
+        c->gone = true;
+        c->events = false;
         /* A disposable lives for its client's task: the client exiting, for
          * any reason, ends it. */
         for (r = dm->doms; r; r = next) {
                 next = r->next;
-                if (r->owner == c->id && r->live) {
+                if (r->owner == id && r->live) {
                         r->stopping = true;
                         dom_reap(dm, r);
                 }
         }
+        api_client_release(dm, id);
+}
+
+void api_client_release(struct daemon *dm, uint64_t id)
+{
+        struct client **p, *c;
+
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (r->owner == id && r->reaping)
+                        return;
+        for (p = &dm->clients; (c = *p); p = &c->next)
+                if (c->id == id) {
+                        if (!c->gone)
+                                return;
+                        *p = c->next;
+                        close(c->fd);
+                        free(c);
+                        return;
+                }
 }

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,13 @@ static struct dom_rt *rt_new(const struct bh_domain *d)
         r->d = *d;
         r->inst.death_fd = -1;
         r->inst.domid = -1;
+        r->op.fd = -1;
         return r;
+}
+
+bool dom_in_flight(const struct dom_rt *r)
+{
+        return r->starting || r->reaping;
 }
 
 static void rt_unlink(struct daemon *dm, struct dom_rt *r)
@@ -144,7 +151,7 @@ int dom_remove(struct daemon *dm, struct dom_rt *r)
 {
         int e;
 
-        if (r->live)
+        if (r->live || dom_in_flight(r))
                 return -EBUSY;
         for (struct dom_rt *o = dm->doms; o; o = o->next)
                 if (o != r && strcmp(o->d.template_name, r->d.name) == 0)
@@ -311,6 +318,19 @@ int dom_private_conflict(struct daemon *dm, const struct dom_rt *dvm, bool for_d
         return 0;
 }
 
+static void reap(struct daemon *dm, struct dom_rt *r, bool wait);
+static void op_wait(struct daemon *dm, struct dom_rt *r);
+
+/* A disposable of dvm whose start or destroy runs in the background. */
+static struct dom_rt *disposable_in_flight(struct daemon *dm, const char *dvm)
+{
+        for (struct dom_rt *o = dm->doms; o; o = o->next)
+                if (dom_in_flight(o) && o->d.klass == BH_CLASS_DISPOSABLE &&
+                    strcmp(o->d.template_name, dvm) == 0)
+                        return o;
+        return NULL;
+}
+
 /* Before a start: the dispvm-template and its disposables apart
  * (dom_private_conflict); a dispvm-template's preloaded ones go. */
 static int private_exclusion(struct daemon *dm, struct dom_rt *r)
@@ -324,11 +344,15 @@ static int private_exclusion(struct daemon *dm, struct dom_rt *r)
                 return bh_log_errno(e, "domain %s: cannot start: %s", r->d.name, why);
         if (disposable || r->d.klass != BH_CLASS_DISPVM_TEMPLATE || !dm->backend->dvm_private_exclusive)
                 return 0;
+        /* A start or a destroy of one of them under way ends first: a
+         * domain being destroyed still has the volume attached. */
+        while ((o = disposable_in_flight(dm, r->d.name)))
+                op_wait(dm, o);
         for (o = dm->doms; o; o = next) {
                 next = o->next;
                 if ((o->pooled || o->warming) && strcmp(o->d.template_name, r->d.name) == 0) {
                         o->stopping = true;
-                        dom_reap(dm, o);
+                        reap(dm, o, true);
                 }
         }
         return 0;
@@ -339,51 +363,60 @@ int dom_start(struct daemon *dm, struct dom_rt *r)
         return dom_start_depth(dm, r, 0);
 }
 
-int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth)
+/* Everything before the backend's start: r free to start, its netvm
+ * chain up, its spec, fresh run directories.  p is to be freed whatever
+ * the outcome. */
+static int start_prepare(struct daemon *dm, struct dom_rt *r, int depth, struct spec_paths *p,
+                         struct bh_start_spec *spec, struct bh_start_net *net)
 {
-        struct spec_paths p;
-        struct bh_start_spec spec;
-        struct bh_start_net net;
         _cleanup_free_ char *logs = NULL;
         int e;
 
+        memset(p, 0, sizeof(*p));
         if (r->live)
                 return -EALREADY;
+        if (dom_in_flight(r))
+                return -EBUSY;
         if ((e = private_exclusion(dm, r)) < 0)
                 return e;
         /* Its netvm first (and that one's), so it never runs unconnected. */
-        e = net_before_start(dm, r, depth);
-        if (e < 0)
+        if ((e = net_before_start(dm, r, depth)) < 0)
                 return e;
-        e = spec_build(dm, r, &p, &spec);
-        if (e < 0) {
-                spec_paths_free(&p);
+        if ((e = spec_build(dm, r, p, spec)) < 0)
                 return bh_log_errno(e, "domain %s: cannot start", r->d.name);
-        }
-        e = net_spec(dm, r, &net);
-        if (e < 0) {
-                spec_paths_free(&p);
+        if ((e = net_spec(dm, r, net)) < 0)
                 return e;
-        }
-        spec.net = e > 0 ? &net : NULL;
+        spec->net = e > 0 ? net : NULL;
         /* Fresh per-run directories; leftovers of a crashed run go first. */
-        bh_rm_rf(p.volatile_dir);
-        bh_rm_rf(p.vchan_dir);
+        bh_rm_rf(p->volatile_dir);
+        bh_rm_rf(p->vchan_dir);
         if (asprintf(&logs, "%s/logs", dm->state_dir) < 0)
                 logs = NULL;
-        if ((e = mkdir_p(p.volatile_dir, 0700)) < 0 || (e = mkdir_p(p.vchan_dir, 0700)) < 0 ||
-            (logs && (e = mkdir_p(logs, 0700)) < 0)) {
-                spec_paths_free(&p);
+        if ((e = mkdir_p(p->volatile_dir, 0700)) < 0 || (e = mkdir_p(p->vchan_dir, 0700)) < 0 ||
+            (logs && (e = mkdir_p(logs, 0700)) < 0))
                 return bh_log_errno(e, "domain %s: run directories", r->d.name);
-        }
-        e = dm->backend->start(&spec, &r->inst);
-        if (e < 0) {
-                bh_rm_rf(p.volatile_dir);
-                bh_rm_rf(p.vchan_dir);
-                spec_paths_free(&p);
-                return bh_log_errno(e, "domain %s: start failed", r->d.name);
-        }
-        spec_paths_free(&p);
+        return 0;
+}
+
+/* The backend's start failed (e): the run directories go again. */
+static int start_failed(struct daemon *dm, struct dom_rt *r, int e)
+{
+        _cleanup_free_ char *vol = path_volatile(dm, r->d.name);
+        _cleanup_free_ char *vchan = path_vchan(dm, r->d.name);
+
+        if (vol)
+                bh_rm_rf(vol);
+        if (vchan)
+                bh_rm_rf(vchan);
+        return bh_log_errno(e, "domain %s: start failed", r->d.name);
+}
+
+/* The backend started r: it is live, recorded, networked, served by
+ * qrexec and the GUI, and the clients hear of it. */
+static int start_complete(struct daemon *dm, struct dom_rt *r)
+{
+        int e;
+
         r->live = true;
         r->stopping = false;
         r->d.state = BH_STATE_RUNNING;
@@ -406,6 +439,40 @@ int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth)
         gui_start(dm, r);
         api_event(dm, "started", r->d.name);
         return 0;
+}
+
+int dom_start_depth(struct daemon *dm, struct dom_rt *r, int depth)
+{
+        struct spec_paths p;
+        struct bh_start_spec spec;
+        struct bh_start_net net;
+        int e = start_prepare(dm, r, depth, &p, &spec, &net);
+
+        if (e == 0 && (e = dm->backend->start(&spec, &r->inst)) < 0)
+                start_failed(dm, r, e);
+        spec_paths_free(&p);
+        return e < 0 ? e : start_complete(dm, r);
+}
+
+/* A start nobody waits for (the disposable pool's): begun here, ended by
+ * bulkheadd's loop (op_done).  A backend without start_begin starts at
+ * once. */
+static int start_in_background(struct daemon *dm, struct dom_rt *r)
+{
+        struct spec_paths p;
+        struct bh_start_spec spec;
+        struct bh_start_net net;
+        int e;
+
+        if (!dm->backend->start_begin)
+                return dom_start(dm, r);
+        e = start_prepare(dm, r, 0, &p, &spec, &net);
+        if (e == 0 && (e = dm->backend->start_begin(&spec, &r->inst, &r->op)) < 0)
+                start_failed(dm, r, e);
+        spec_paths_free(&p);
+        if (e == 0)
+                r->starting = true;
+        return e;
 }
 
 /*
@@ -505,7 +572,7 @@ void dom_template_prune(struct daemon *dm, const char *tmpl)
         /* A running domain may have any older version mounted; without a
          * record of which, none goes while one runs (docs/templates.md). */
         for (struct dom_rt *r = dm->doms; r; r = r->next)
-                if (r->live && strcmp(root_template(dm, r), tmpl) == 0)
+                if ((r->live || dom_in_flight(r)) && strcmp(root_template(dm, r), tmpl) == 0)
                         return;
         e = bh_template_prune(dm->state_dir, tmpl, &removed);
         if (e < 0 && e != -ENOENT)
@@ -515,38 +582,39 @@ void dom_template_prune(struct daemon *dm, const char *tmpl)
                             removed == 1 ? "" : "s");
 }
 
-void dom_reap(struct daemon *dm, struct dom_rt *r)
+/* The backend's destroy of r (or, with its destroy in flight, the
+ * destroy's end), given r's spec or a bare one if its template is gone;
+ * then r's run directories go. */
+static void destroy_with_spec(struct daemon *dm, struct dom_rt *r, bool finish)
 {
         struct spec_paths p;
-        struct bh_start_spec spec;
+        struct bh_start_spec spec, bare = { .d = &r->d };
+        bool full = spec_build(dm, r, &p, &spec) == 0;
+        const struct bh_start_spec *s = full ? &spec : &bare;
+        int e = finish ? dm->backend->destroy_finish(s, &r->inst, &r->op) : dm->backend->destroy(s, &r->inst);
+
+        if (e < 0 && full)
+                bh_log_errno(e, "domain %s: destroy", r->d.name);
+        if (p.volatile_dir)
+                bh_rm_rf(p.volatile_dir);
+        if (p.vchan_dir)
+                bh_rm_rf(p.vchan_dir);
+        spec_paths_free(&p);
+}
+
+/* r's domain is destroyed: what is left of it goes (all of a
+ * disposable, which is freed), and the clients hear of it. */
+static void reap_done(struct daemon *dm, struct dom_rt *r)
+{
         bool surprise = !r->stopping;
+        uint64_t owner = r->owner;
         char name[BH_NAME_MAX + 1], netvm[BH_NAME_MAX + 1], tmpl[BH_NAME_MAX + 1];
-        int e;
 
         memcpy(name, r->d.name, sizeof(name));
         memcpy(netvm, r->d.netvm, sizeof(netvm));
         snprintf(tmpl, sizeof(tmpl), "%s", root_template(dm, r));
-        qrexec_stop(dm, r);
-        gui_stop(dm, r);
-        e = spec_build(dm, r, &p, &spec);
-        if (e == 0) {
-                e = dm->backend->destroy(&spec, &r->inst);
-                if (e < 0)
-                        bh_log_errno(e, "domain %s: destroy", name);
-                bh_rm_rf(p.volatile_dir);
-                bh_rm_rf(p.vchan_dir);
-        } else {
-                /* Its template is gone: still kill it, clean what we can. */
-                struct bh_start_spec bare = { .d = &r->d };
-                dm->backend->destroy(&bare, &r->inst);
-                if (p.volatile_dir)
-                        bh_rm_rf(p.volatile_dir);
-                if (p.vchan_dir)
-                        bh_rm_rf(p.vchan_dir);
-        }
-        spec_paths_free(&p);
         r->live = false;
-        r->warming = r->pooled = false;
+        r->warming = r->pooled = r->reaping = false;
         r->inst.death_fd = -1;
         bh_domain_set_halted(&r->d);
         if (r->d.klass == BH_CLASS_DISPOSABLE) {
@@ -561,6 +629,40 @@ void dom_reap(struct daemon *dm, struct dom_rt *r)
         net_stopped(dm, netvm);
         dom_template_prune(dm, tmpl);
         api_event(dm, surprise ? "died" : "stopped", name);
+        if (owner)
+                api_client_release(dm, owner);
+}
+
+/* A live disposable's destroy runs in the background: nobody needs its
+ * end before the next request (its client waits for it on its own:
+ * api_client_release).  An app domain's, rarer and often waited for
+ * (kill, then remove), stays at once. */
+static bool reap_in_background(struct daemon *dm, struct dom_rt *r)
+{
+        return r->live && r->d.klass == BH_CLASS_DISPOSABLE && dm->backend->destroy_begin &&
+               dm->backend->destroy_begin(&r->inst, &r->op) == 0;
+}
+
+/* wait: the destroy has ended (and a disposable is freed) on return. */
+static void reap(struct daemon *dm, struct dom_rt *r, bool wait)
+{
+        qrexec_stop(dm, r);
+        gui_stop(dm, r);
+        if (reap_in_background(dm, r)) {
+                r->live = false;
+                r->warming = r->pooled = false;
+                r->reaping = true;
+                if (wait)
+                        op_wait(dm, r);
+                return;
+        }
+        destroy_with_spec(dm, r, false);
+        reap_done(dm, r);
+}
+
+void dom_reap(struct daemon *dm, struct dom_rt *r)
+{
+        reap(dm, r, false);
 }
 
 /* Per-run directories whose domain has no record (left by a machine crash
@@ -648,10 +750,10 @@ static int disp_name(struct daemon *dm, char *name, size_t len)
         return -ENOSPC;
 }
 
-int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret)
+/* A new disposable's record, from dvm; not started. */
+static int disposable_record(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret)
 {
         struct bh_domain d;
-        struct dom_rt *r;
         int e;
 
         bh_domain_init(&d);
@@ -671,7 +773,14 @@ int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **re
         d.vcpus = dvm->d.vcpus;
         d.virt_mode = dvm->d.virt_mode;
         snprintf(d.backend, sizeof(d.backend), "%s", dvm->d.backend);
-        e = dom_create(dm, &d, &r);
+        return dom_create(dm, &d, ret);
+}
+
+int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret)
+{
+        struct dom_rt *r;
+        int e = disposable_record(dm, dvm, &r);
+
         if (e < 0)
                 return e;
         e = dom_start(dm, r);
@@ -694,14 +803,6 @@ int dom_new_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **re
 #define POOL_POLL_MAX_MS 250
 static int64_t pool_retry_at;
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **ret)
 {
         for (struct dom_rt *r = dm->doms; r; r = r->next) {
@@ -710,8 +811,8 @@ int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **r
                 r->pooled = false;
                 /* Let the command just handed out start before the refill
                  * competes with it for the CPUs. */
-                if (pool_retry_at < now_ms() + dm->backend->pool_settle_ms)
-                        pool_retry_at = now_ms() + dm->backend->pool_settle_ms;
+                if (pool_retry_at < bh_now_ms() + dm->backend->pool_settle_ms)
+                        pool_retry_at = bh_now_ms() + dm->backend->pool_settle_ms;
                 if (dom_unpause(dm, r) < 0) {
                         r->stopping = true;
                         dom_reap(dm, r);
@@ -723,11 +824,153 @@ int dom_take_disposable(struct daemon *dm, struct dom_rt *dvm, struct dom_rt **r
         return dom_new_disposable(dm, dvm, ret);
 }
 
+/* A disposable for dvm's pool, started in the background where the
+ * backend can: the request that takes it later must not wait for it, nor
+ * any request meanwhile. */
+static void pool_refill(struct daemon *dm, struct dom_rt *dvm)
+{
+        struct dom_rt *r;
+        int e = disposable_record(dm, dvm, &r);
+
+        if (e == 0 && (e = start_in_background(dm, r)) < 0) {
+                r->stopping = true;
+                dom_reap(dm, r);
+        }
+        if (e < 0)
+                pool_retry_at = bh_now_ms() + POOL_RETRY_MS;
+        else if (!r->starting) {
+                r->warming = true;
+                r->warm_since_ms = bh_now_ms();
+        }
+}
+
+/* The pool's start of r ended: it warms up, to be paused once its agent
+ * serves; or it goes, and the pool tries again later. */
+static void pool_start_done(struct daemon *dm, struct dom_rt *r)
+{
+        int e = dm->backend->start_finish(&r->inst, &r->op);
+
+        r->starting = false;
+        if (e < 0)
+                start_failed(dm, r, e);
+        else
+                e = start_complete(dm, r);
+        if (e < 0) {
+                pool_retry_at = bh_now_ms() + POOL_RETRY_MS;
+                r->stopping = true;
+                dom_reap(dm, r);
+                return;
+        }
+        r->warming = true;
+        r->warm_since_ms = bh_now_ms();
+}
+
+/* r's start or destroy in the background has ended, or passed its
+ * deadline: its backend half ends it, and bulkheadd's half follows. */
+static void op_done(struct daemon *dm, struct dom_rt *r)
+{
+        if (r->starting) {
+                pool_start_done(dm, r);
+        } else if (r->reaping) {
+                destroy_with_spec(dm, r, true);
+                reap_done(dm, r);
+        }
+}
+
+static bool op_ready(const struct bh_op *op)
+{
+        struct pollfd pf = { .fd = op->fd, .events = POLLIN };
+
+        return poll(&pf, 1, 0) != 0 || bh_now_ms() >= op->deadline_ms;
+}
+
+static void op_wait(struct daemon *dm, struct dom_rt *r)
+{
+        struct pollfd pf = { .fd = r->op.fd, .events = POLLIN };
+        int64_t left = r->op.deadline_ms - bh_now_ms();
+
+        if (left > 0)
+                while (poll(&pf, 1, (int)left) < 0 && errno == EINTR)
+                        ;
+        op_done(dm, r);
+}
+
+void dom_ops_tick(struct daemon *dm)
+{
+        struct dom_rt *r, *next;
+
+        for (r = dm->doms; r; r = next) {
+                next = r->next;
+                if (dom_in_flight(r) && op_ready(&r->op))
+                        op_done(dm, r);
+        }
+}
+
+int dom_ops_timeout(struct daemon *dm)
+{
+        int64_t wait = -1;
+
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (dom_in_flight(r)) {
+                        int64_t w = r->op.deadline_ms - bh_now_ms();
+
+                        w = w < 0 ? 0 : w;
+                        wait = wait < 0 || w < wait ? w : wait;
+                }
+        return (int)wait;
+}
+
+void dom_ops_wait_all(struct daemon *dm)
+{
+        struct dom_rt *r;
+
+        /* Ending a start may begin a destroy (its network failed): look
+         * again from the start until nothing is in flight. */
+        do {
+                for (r = dm->doms; r && !dom_in_flight(r); r = r->next)
+                        ;
+                if (r)
+                        op_wait(dm, r);
+        } while (r);
+}
+
 static bool agent_listening(struct daemon *dm, struct dom_rt *r)
 {
         _cleanup_free_ char *dir = path_vchan(dm, r->d.name);
 
         return dir && dm->backend->serving(&r->inst, dir, BH_AGENT_PORT);
+}
+
+/* Whether dvm keeps a pool now: a running dispvm-template's stays empty
+ * where its disposables read its private volume. */
+static bool pool_open(struct daemon *dm, const struct dom_rt *dvm)
+{
+        return dvm->d.klass == BH_CLASS_DISPVM_TEMPLATE && !(dvm->live && dm->backend->dvm_private_exclusive);
+}
+
+/* dvm's pool: paused, warming up or being started (*paused: the first). */
+static unsigned pool_count(struct daemon *dm, const struct dom_rt *dvm, unsigned *paused)
+{
+        unsigned have = 0;
+
+        *paused = 0;
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if ((r->pooled || r->warming || r->starting) &&
+                    strcmp(r->d.template_name, dvm->d.name) == 0) {
+                        have++;
+                        *paused += r->pooled;
+                }
+        return have;
+}
+
+/* One background start at a time, whatever the template: two boots at
+ * once take the CPUs from each other and from the requests. */
+static bool pool_starting(struct daemon *dm)
+{
+        for (struct dom_rt *r = dm->doms; r; r = r->next)
+                if (r->starting)
+                        return true;
+        return false;
 }
 
 void dom_pool_tick(struct daemon *dm)
@@ -755,16 +998,11 @@ void dom_pool_tick(struct daemon *dm)
         }
         /* Refill each dispvm-template's pool to its preload count. */
         for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
-                unsigned have = 0;
+                unsigned have, paused;
 
-                /* A running dispvm-template's pool stays empty where its
-                 * disposables read its private volume. */
-                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE || (dvm->live && dm->backend->dvm_private_exclusive))
+                if (!pool_open(dm, dvm))
                         continue;
-                for (r = dm->doms; r; r = r->next)
-                        if ((r->pooled || r->warming) &&
-                            strcmp(r->d.template_name, dvm->d.name) == 0)
-                                have++;
+                have = pool_count(dm, dvm, &paused);
                 /* A lowered preload count gives back what is over it. */
                 for (r = dm->doms; r && have > dvm->d.preload; r = next) {
                         next = r->next;
@@ -776,15 +1014,8 @@ void dom_pool_tick(struct daemon *dm)
                 }
                 /* One per tick: a request arriving meanwhile is not delayed
                  * behind a whole refill. */
-                if (have < dvm->d.preload && now_ms() >= pool_retry_at) {
-                        struct dom_rt *n;
-                        if (dom_new_disposable(dm, dvm, &n) == 0) {
-                                n->warming = true;
-                                n->warm_since_ms = now_ms();
-                        }
-                        else
-                                pool_retry_at = now_ms() + POOL_RETRY_MS;
-                }
+                if (have < dvm->d.preload && bh_now_ms() >= pool_retry_at && !pool_starting(dm))
+                        pool_refill(dm, dvm);
         }
 }
 
@@ -794,7 +1025,7 @@ int dom_pool_timeout(struct daemon *dm)
 
         for (struct dom_rt *r = dm->doms; r; r = r->next)
                 if (r->warming) {
-                        int64_t p = (now_ms() - r->warm_since_ms) / 20;
+                        int64_t p = (bh_now_ms() - r->warm_since_ms) / 20;
 
                         p = p < POOL_POLL_MIN_MS ? POOL_POLL_MIN_MS : p > POOL_POLL_MAX_MS ? POOL_POLL_MAX_MS : p;
                         poll = poll < 0 || p < poll ? p : poll;
@@ -802,17 +1033,17 @@ int dom_pool_timeout(struct daemon *dm)
         if (poll >= 0)
                 return (int)poll;
         for (struct dom_rt *dvm = dm->doms; dvm; dvm = dvm->next) {
-                unsigned have = 0;
-                if (dvm->d.klass != BH_CLASS_DISPVM_TEMPLATE)
+                unsigned have, paused;
+
+                if (!pool_open(dm, dvm))
                         continue;
-                for (struct dom_rt *r = dm->doms; r; r = r->next)
-                        if ((r->pooled || r->warming) &&
-                            strcmp(r->d.template_name, dvm->d.name) == 0)
-                                have++;
-                if (have > dvm->d.preload)
+                have = pool_count(dm, dvm, &paused);
+                /* Only paused ones are given back; the others end first
+                 * (their start's fd or their warming wakes the loop). */
+                if (have > dvm->d.preload && paused)
                         return 0;
-                if (have < dvm->d.preload) {
-                        int64_t wait = pool_retry_at - now_ms();
+                if (have < dvm->d.preload && !pool_starting(dm)) {
+                        int64_t wait = pool_retry_at - bh_now_ms();
                         return wait > 0 ? (int)wait : 0;
                 }
         }

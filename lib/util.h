@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 static inline void bh_freep(void *p)
@@ -51,6 +53,16 @@ static inline void *bh_take_ptr(void *pp)
 #define TAKE_FD(fd) bh_take_fd(&(fd))
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Milliseconds on CLOCK_MONOTONIC: for deadlines, which wall-clock steps
+ * must not move. */
+static inline int64_t bh_now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /*
  * One line per failure, naming the program and the object it concerns:
