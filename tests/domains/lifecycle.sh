@@ -70,7 +70,7 @@ leftovers() {
 }
 
 debian=${BH_TEST_DEBIAN_TEMPLATE:-0}
-echo "1..$((35 + (debian == 1 ? 2 : 0)))"
+echo "1..$((37 + (debian == 1 ? 2 : 0)))"
 start_daemon || { echo "Bail out! bulkheadd does not start"; exit 1; }
 
 check "template build host" "$bulkhead" template build host
