@@ -296,6 +296,7 @@ int main(int argc, char **argv)
                 { "gui", no_argument, NULL, 'g' },
                 { "no-gui", no_argument, NULL, 'G' },
                 { "guid", required_argument, NULL, 'u' },
+                { "xen-pv", no_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -326,6 +327,9 @@ int main(int argc, char **argv)
                 case 'u':
                         dm.guid_path = strdup(optarg);
                         break;
+                case 'P':
+                        dm.xen_pv = true;
+                        break;
                 case 'b':
                         if (strcmp(optarg, "container") == 0)
                                 dm.backend = &bh_backend_container;
@@ -341,7 +345,7 @@ int main(int argc, char **argv)
                 case 'h':
                         printf("usage: bulkheadd [--state-dir DIR] [--runtime-dir DIR] "
                                "[--agent-dir DIR] [--qrexec-dir DIR] [--gui|--no-gui] [--guid PATH]\n"
-                               "                 [--backend container|xen]\n");
+                               "                 [--backend container|xen] [--xen-pv]\n");
                         return 0;
                 default:
                         return 2;

@@ -55,6 +55,7 @@ struct daemon {
         char *qrexec_dir;   /* qrexec-daemon and qrexec-policy */
         pid_t policy_pid;
         bool gui;           /* show domains' windows: start the GUI agent and daemon */
+        bool xen_pv;        /* --xen-pv: every Xen domain PV, whatever its virt-mode */
         char *guid_path;
         const struct bh_backend *backend;
         struct bh_registry *reg;

@@ -274,7 +274,9 @@ static int spec_build(struct daemon *dm, struct dom_rt *r, struct spec_paths *p,
                 .gui = dm->gui,
                 /* Whonix's choice: every anonymous workstation is "host". */
                 .hostname = r->d.anon ? "host" : NULL,
-                .hvm = dm->backend->hvm && dm->backend->hvm(),
+                /* --xen-pv: this machine's HVM is not to be trusted
+                 * (docs/xen-backend.md, PVH and PV). */
+                .hvm = !dm->xen_pv && dm->backend->hvm && dm->backend->hvm(),
         };
         return 0;
 }
