@@ -76,14 +76,6 @@ static void on_chld(int sig)
         (void)sig; /* only interrupts ppoll; reaping is done in the loop */
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- listener and main loop ------------------------------------------------ */
 
 static const sigset_t *unblocked_mask(void)
@@ -237,17 +229,17 @@ int main(int argc, char **argv)
 
                 int64_t due = INT64_MAX;
 
-                if (control_pid <= 0 && now_ms() >= control_at) {
+                if (control_pid <= 0 && bh_now_ms() >= control_at) {
                         control_pid = start_control(&addr, getpid());
-                        control_at = now_ms() + LISTENER_RETRY_MS;
+                        control_at = bh_now_ms() + LISTENER_RETRY_MS;
                 }
                 if (control_pid <= 0)
                         due = control_at;
                 if (notify_fd < 0) {
-                        if (now_ms() >= retry_at) {
+                        if (bh_now_ms() >= retry_at) {
                                 notify_fd = start_listener(&addr, &listener_pid);
                                 if (notify_fd < 0) {
-                                        retry_at = now_ms() + LISTENER_RETRY_MS;
+                                        retry_at = bh_now_ms() + LISTENER_RETRY_MS;
                                         continue;
                                 }
                                 p.fd = notify_fd;
@@ -256,7 +248,7 @@ int main(int argc, char **argv)
                         }
                 }
                 if (due != INT64_MAX) {
-                        wait_ms = due - now_ms();
+                        wait_ms = due - bh_now_ms();
                         if (wait_ms < 0)
                                 wait_ms = 0;
                         ts = (struct timespec){ .tv_sec = wait_ms / 1000,
@@ -275,7 +267,7 @@ int main(int argc, char **argv)
                          * Nothing: it died first; do not respawn at once. */
                         listener_pid = 0;
                         if (n != 1)
-                                retry_at = now_ms() + LISTENER_RETRY_MS;
+                                retry_at = bh_now_ms() + LISTENER_RETRY_MS;
                 }
                 while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
                         if (pid == control_pid)

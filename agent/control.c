@@ -177,14 +177,6 @@ static void accept_local(struct control *c)
         close(fd);
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends the TRIGGER of a ready caller once dom0 is there. */
 static void send_trigger(struct control *c, struct local *l)
 {
@@ -193,7 +185,7 @@ static void send_trigger(struct control *c, struct local *l)
         int len;
 
         if (!c->v || bh_vchan_is_open(c->v) != 1 || !c->hello_sent) {
-                if (now_ms() >= l->deadline) {
+                if (bh_now_ms() >= l->deadline) {
                         local_send(l, "refused", "no connection to dom0");
                         local_end(l);
                 }
@@ -247,7 +239,7 @@ static void serve_local(struct control *c, struct local *l)
         }
         if (l->st == L_PORT_GIVEN && nf >= 1 && strcmp(f[0], "ready") == 0) {
                 l->st = L_READY;
-                l->deadline = now_ms() + DOM0_WAIT_MS;
+                l->deadline = bh_now_ms() + DOM0_WAIT_MS;
                 send_trigger(c, l);
                 return;
         }

@@ -74,14 +74,6 @@ static struct {
         int64_t stop_deadline;
 } st;
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* fork + exec with default signal state in a session of its own. */
 static pid_t spawn(char *const *argv, bool agent)
 {
@@ -119,7 +111,7 @@ static void agent_start(struct agent *a)
                 if (!a->missing_logged)
                         bh_log_errno(-errno, "no agent at %s, running without one", a->path);
                 a->missing_logged = true;
-                a->next = now_ms() + BACKOFF_MAX_MS;
+                a->next = bh_now_ms() + BACKOFF_MAX_MS;
                 return;
         }
         a->missing_logged = false;
@@ -133,15 +125,15 @@ static void agent_start(struct agent *a)
         if (a->pid < 0) {
                 bh_log_errno(-errno, "fork for %s", a->path);
                 a->pid = 0;
-                a->next = now_ms() + a->backoff;
+                a->next = bh_now_ms() + a->backoff;
                 return;
         }
-        a->started = now_ms();
+        a->started = bh_now_ms();
 }
 
 static void agent_died(struct agent *a, int status)
 {
-        int64_t t = now_ms();
+        int64_t t = bh_now_ms();
 
         a->pid = 0;
         if (st.stopping)
@@ -201,7 +193,7 @@ static void begin_stop(void)
         st.stopping = true;
         for (size_t i = 0; i < N_AGENTS; i++)
                 agents[i].next = 0;
-        st.stop_deadline = now_ms() + STOP_TIMEOUT_MS;
+        st.stop_deadline = bh_now_ms() + STOP_TIMEOUT_MS;
         signal_all(SIGTERM);
         /* A stopped process would sit on its SIGTERM until the deadline. */
         signal_all(SIGCONT);
@@ -300,7 +292,7 @@ int main(int argc, char **argv)
         }
 
         for (;;) {
-                int64_t t = now_ms(), wait = -1;
+                int64_t t = bh_now_ms(), wait = -1;
                 struct signalfd_siginfo si;
                 struct pollfd p = { .fd = sfd, .events = POLLIN };
 
@@ -323,7 +315,7 @@ int main(int argc, char **argv)
 
                 if (st.job && st.job_done)
                         begin_stop();
-                t = now_ms();
+                t = bh_now_ms();
                 if (st.stopping) {
                         if (none_left)
                                 return st.job ? st.job_status : 0;

@@ -23,14 +23,6 @@
 #include "init_start.h"
 #include "util.h"
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* What run-parts leaves out: hidden files, editors' backups, and what dpkg
  * leaves beside a changed conffile (.dpkg-old, .dpkg-dist, .dpkg-new). */
 static bool wanted_name(const char *name)
@@ -73,11 +65,11 @@ static _Noreturn void exec_script(const char *path)
 static int wait_bounded(pid_t pid, int timeout_ms)
 {
         _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = bh_now_ms() + timeout_ms;
         int status;
 
         for (;;) {
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - bh_now_ms();
                 struct pollfd p = { .fd = pidfd, .events = POLLIN };
                 pid_t w = waitpid(pid, &status, WNOHANG);
 
@@ -116,7 +108,7 @@ static void run_one(const char *dir, const char *name, int timeout_ms)
                 return; /* a directory, a socket: not a script */
         if (access(path, X_OK) < 0)
                 return (void)bh_log_info("start: %s is not executable, skipped", path);
-        t0 = now_ms();
+        t0 = bh_now_ms();
         pid = fork();
         if (pid < 0)
                 return (void)bh_log_errno(-errno, "start: %s: fork", path);
@@ -129,10 +121,10 @@ static void run_one(const char *dir, const char *name, int timeout_ms)
                 bh_log_errno(r, "start: %s: wait", path);
         else if (WIFSIGNALED(r))
                 bh_log_error("start: %s killed by signal %d (%lld ms)", path, WTERMSIG(r),
-                             (long long)(now_ms() - t0));
+                             (long long)(bh_now_ms() - t0));
         else
                 bh_log_info("start: %s exited with status %d (%lld ms)", path, WEXITSTATUS(r),
-                            (long long)(now_ms() - t0));
+                            (long long)(bh_now_ms() - t0));
 }
 
 static int run_all(const char *dir, int timeout_ms)

@@ -83,22 +83,14 @@ static int agent_reply(int fd, char *buf, size_t size, const char **f, size_t ma
         return (int)nf;
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Until the target's side has connected to our channel. */
 static int wait_connected(struct bh_vchan *v)
 {
-        int64_t deadline = now_ms() + CONNECT_TIMEOUT_MS;
+        int64_t deadline = bh_now_ms() + CONNECT_TIMEOUT_MS;
 
         while (bh_vchan_is_open(v) == 2) {
                 struct pollfd p = { .fd = bh_vchan_fd(v), .events = POLLIN };
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - bh_now_ms();
 
                 if (left <= 0)
                         return -ETIMEDOUT;

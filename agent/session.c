@@ -52,14 +52,6 @@
  * stuck dom0 process cannot pin sessions forever. */
 #define HANDSHAKE_TIMEOUT_MS 30000
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- a session ------------------------------------------------------------ */
 
 struct session {
@@ -597,7 +589,7 @@ static int next_message(struct session *s)
 
 static int session_loop(struct session *s)
 {
-        int64_t deadline = now_ms() + HANDSHAKE_TIMEOUT_MS;
+        int64_t deadline = bh_now_ms() + HANDSHAKE_TIMEOUT_MS;
 
         for (;;) {
                 struct pollfd p[5];
@@ -629,7 +621,7 @@ static int session_loop(struct session *s)
                 } while (progress);
 
                 if (!s->started) {
-                        int64_t left = deadline - now_ms();
+                        int64_t left = deadline - bh_now_ms();
 
                         if (left <= 0) {
                                 bh_log_error("session %d: no EXEC within %d ms; ending the session",

@@ -63,14 +63,6 @@ struct client {
                      bh_vchan_transport_to_string((c)->addr->transport), (c)->addr->port,     \
                      (c)->addr->peer_domid, ##__VA_ARGS__)
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds to the deadline for poll(): -1 without one, 0 once past. */
 static int left_ms(int64_t deadline)
 {
@@ -78,7 +70,7 @@ static int left_ms(int64_t deadline)
 
         if (deadline < 0)
                 return -1;
-        d = deadline - now_ms();
+        d = deadline - bh_now_ms();
         if (d <= 0)
                 return 0;
         return d > INT32_MAX ? INT32_MAX : (int)d;
@@ -452,7 +444,7 @@ int bh_exec_request_run(const struct bh_vchan_addr *addr, const struct bh_exec_r
                         int in_fd, int out_fd, int err_fd, int timeout_ms, int *exit_status)
 {
         _cleanup_free_ struct client *c = NULL;
-        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        int64_t deadline = timeout_ms < 0 ? -1 : bh_now_ms() + timeout_ms;
         int r;
 
         if (!addr || !req || !exit_status || (!req->argv && !req->service))
@@ -485,7 +477,7 @@ int bh_exec_relay(struct bh_vchan *v, const struct bh_vchan_addr *addr, int in_f
 {
         _cleanup_free_ struct client *c = NULL;
         const struct bh_exec_request none = { 0 };
-        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        int64_t deadline = timeout_ms < 0 ? -1 : bh_now_ms() + timeout_ms;
 
         c = client_new(in_fd, out_fd, err_fd);
         if (!c) {

@@ -353,14 +353,6 @@ int bh_net_sysctl(int nsfd, const char *key, const char *value)
         return in_netns(nsfd, do_sysctl, &w);
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int bh_nft_load(int nsfd, const char *ruleset)
 {
         int in[2], out[2];
@@ -368,7 +360,7 @@ int bh_nft_load(int nsfd, const char *ruleset)
         char msg[1024];
         size_t got = 0, len = strlen(ruleset), sent = 0;
         int status, r = 0;
-        int64_t deadline = now_ms() + NFT_TIMEOUT_MS;
+        int64_t deadline = bh_now_ms() + NFT_TIMEOUT_MS;
 
         if (pipe2(in, O_CLOEXEC) < 0)
                 return -errno;
@@ -403,7 +395,7 @@ int bh_nft_load(int nsfd, const char *ruleset)
         while (r == 0) {
                 struct pollfd p[2] = { { .fd = sent < len ? in[1] : -1, .events = POLLOUT },
                                        { .fd = out[0], .events = POLLIN } };
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - bh_now_ms();
                 int n;
 
                 if (left <= 0) {

@@ -20,14 +20,6 @@
 #include "template_host.h"
 #include "util.h"
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* In the child: the script's stdin is /dev/null, its output goes where
  * ours does (bulkheadd's log), and it gets a small known environment rather
  * than bulkheadd's. */
@@ -92,9 +84,9 @@ int bh_template_customize_run(const char *script, const char *root, int timeout_
                 exec_script(script, root);
 
         pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        deadline = now_ms() + timeout_ms;
+        deadline = bh_now_ms() + timeout_ms;
         for (;;) {
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - bh_now_ms();
                 struct pollfd p = { .fd = pidfd, .events = POLLIN };
                 pid_t w = waitpid(pid, &status, WNOHANG);
 

@@ -107,19 +107,11 @@ int bh_vchan_connect_finish(struct bh_vchan *v)
         return v->ops->connect_finish(v);
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int bh_vchan_client_init(struct bh_vchan **ret, const struct bh_vchan_addr *addr,
                          int timeout_ms)
 {
         _cleanup_vchan_ struct bh_vchan *v = NULL;
-        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        int64_t deadline = timeout_ms < 0 ? -1 : bh_now_ms() + timeout_ms;
         int r;
 
         r = bh_vchan_client_init_async(&v, addr);
@@ -133,7 +125,7 @@ int bh_vchan_client_init(struct bh_vchan **ret, const struct bh_vchan_addr *addr
                 if (r != -EAGAIN)
                         break;
                 if (deadline >= 0) {
-                        int64_t d = deadline - now_ms();
+                        int64_t d = deadline - bh_now_ms();
                         if (d <= 0)
                                 return -ETIMEDOUT;
                         left = d > 1000000 ? 1000000 : (int)d;
