@@ -403,14 +403,24 @@ static int config_nics(const struct bh_xen_plan *plan, libxl_domain_config *cfg)
  * kernel boot under software emulation takes minutes. */
 #define NETVM_READY_TIMEOUT_MS 180000
 
+static bool xs_exists(struct xs_handle *xs, const char *path)
+{
+        unsigned len;
+        void *v = xs_read(xs, XBT_NULL, path, &len);
+
+        free(v);
+        return v != NULL;
+}
+
 /* A client's vif is made with the domain, and libxl waits only seconds for
  * its backend: so the netvm must serve vifs first.  Its init says so in its
  * own data/ (agent/bulkhead-xen-net), the one place it may write. */
 static int wait_netvm_ready(const struct bh_xen_plan *plan)
 {
         struct xs_handle *xs;
-        char path[96];
-        int waited = 0, r = -ETIMEDOUT;
+        char ready[96], alive[64];
+        int64_t deadline = bh_now_ms() + NETVM_READY_TIMEOUT_MS;
+        int r = -ETIMEDOUT;
 
         if (!plan->nnics || !plan->nics[0].backend[0])
                 return 0;
@@ -419,20 +429,34 @@ static int wait_netvm_ready(const struct bh_xen_plan *plan)
         xs = xs_open(0);
         if (!xs)
                 return -errno ? -errno : -EIO;
-        snprintf(path, sizeof(path), "/local/domain/%d/data/bulkhead/net-ready",
+        snprintf(ready, sizeof(ready), "/local/domain/%d/data/bulkhead/net-ready",
                  plan->nics[0].backend_domid);
-        while (waited < NETVM_READY_TIMEOUT_MS) {
-                unsigned len;
-                void *v = xs_read(xs, XBT_NULL, path, &len);
+        snprintf(alive, sizeof(alive), "/local/domain/%d/domid", plan->nics[0].backend_domid);
+        /* Woken when the netvm says it is ready, or when any domain goes
+         * (it may be the netvm); each watch also fires once at once. */
+        if (!xs_watch(xs, ready, "ready") || !xs_watch(xs, "@releaseDomain", "gone")) {
+                r = -errno ? -errno : -EIO;
+                goto out;
+        }
+        for (;;) {
+                struct pollfd pf = { .fd = xs_fileno(xs), .events = POLLIN };
+                int64_t left = deadline - bh_now_ms();
+                char **ev;
 
-                free(v);
-                if (v) {
+                if (xs_exists(xs, ready)) {
                         r = 0;
                         break;
                 }
-                usleep(100 * 1000);
-                waited += 100;
+                if (!xs_exists(xs, alive)) {
+                        r = -ENETDOWN;
+                        break;
+                }
+                if (left <= 0 || (poll(&pf, 1, (int)left) < 0 && errno != EINTR))
+                        break;
+                while ((ev = xs_check_watch(xs)))
+                        free(ev);
         }
+out:
         xs_close(xs);
         return r;
 }
@@ -460,12 +484,16 @@ static int write_net_keys(const struct bh_xen_plan *plan, uint32_t domid)
                                  i ? "dns" : "gateway");
                         xs_rm(xs, XBT_NULL, path);
                 }
+        /* The directory's permissions, set once: xenstored gives every
+         * node made under it its parent's. */
+        snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, BH_XEN_NET_DIR);
+        if (!xs_mkdir(xs, XBT_NULL, path) || !xs_set_permissions(xs, XBT_NULL, path, perms, 2))
+                r = -errno ? -errno : -EIO;
         for (unsigned i = 0; i < plan->nnet_keys && r == 0; i++) {
                 const struct bh_xen_net_key *k = &plan->net_keys[i];
 
                 snprintf(path, sizeof(path), "/local/domain/%u/%s/%s", domid, BH_XEN_NET_DIR, k->key);
-                if (!xs_write(xs, XBT_NULL, path, k->value, strlen(k->value)) ||
-                    !xs_set_permissions(xs, XBT_NULL, path, perms, 2))
+                if (!xs_write(xs, XBT_NULL, path, k->value, strlen(k->value)))
                         r = -errno ? -errno : -EIO;
         }
         xs_close(xs);
