@@ -18,6 +18,19 @@
 #include "xen_disks.h"
 #include "xen_plan.h"
 
+/* The plan as xl-config prints it; the caller frees it. */
+static char *xl_text(const struct bh_xen_plan *p)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        assert_non_null(f);
+        assert_int_equal(bh_xen_plan_print_xl(p, f), 0);
+        assert_int_equal(fclose(f), 0);
+        return text;
+}
+
 static struct bh_domain dom(const char *name, unsigned mem, unsigned vcpus)
 {
         struct bh_domain d = { .memory_mib = mem, .vcpus = vcpus, .domid = -1,
@@ -90,14 +103,10 @@ static void test_plan_printed_as_xl_reads_it(void **state)
         struct bh_start_spec spec = { .d = &d, .root = "/st\"ate/templates/t/v1/root" };
         struct bh_xen_plan p;
         char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
 
         (void)state;
-        assert_non_null(f);
         assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
-        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
-        fclose(f);
+        text = xl_text(&p);
         assert_non_null(strstr(text, "name = \"disp12\"\n"));
         assert_non_null(strstr(text, "type = \"pv\"\n"));
         assert_non_null(strstr(text, "kernel = \"/st\\\"ate/templates/t/v1/xen/vmlinuz\"\n"));
@@ -193,11 +202,8 @@ static void test_plan_disposable_reads_its_dvms_private_volume(void **state)
                                       .volatile_dir = "/s/volatile/disp7", .vbd_script = "/x/v" };
         struct bh_xen_plan p;
         char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
 
         (void)state;
-        assert_non_null(f);
         assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
         assert_int_equal(p.ndisks, 3);
         assert_string_equal(p.disks[1].vdev, "xvdb");
@@ -205,8 +211,7 @@ static void test_plan_disposable_reads_its_dvms_private_volume(void **state)
         assert_int_equal(p.disks[1].kind, BH_XEN_DISK_SHARED_RO);
         assert_string_equal(p.disks[2].vdev, "xvdc");
         assert_string_equal(p.cmdline, "console=hvc0 loglevel=4 bulkhead.disks=1 bulkhead.private=ro");
-        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
-        fclose(f);
+        text = xl_text(&p);
         assert_non_null(strstr(text, "vdev=xvdb, access=ro, backendtype=phy, script=/x/v, "
                                      "target=/s/volumes/dvm/private.img\",\n"));
         free(text);
@@ -224,14 +229,10 @@ static void test_plan_disks_printed_as_xl_reads_them(void **state)
                                       .volatile_dir = "/s/volatile/work", .vbd_script = "/x/bulkhead-vbd" };
         struct bh_xen_plan p;
         char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
 
         (void)state;
-        assert_non_null(f);
         assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
-        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
-        fclose(f);
+        text = xl_text(&p);
         assert_non_null(strstr(text, "\"format=raw, vdev=xvda, access=ro, backendtype=phy, "
                                      "script=/x/bulkhead-vbd, target=/s/templates/t/v1/xen/root.img\",\n"));
         assert_non_null(strstr(text, "vdev=xvdb, access=rw,"));
@@ -334,8 +335,6 @@ static void test_plan_client_vif_served_by_its_netvm(void **state)
         struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root", .net = &net };
         struct bh_xen_plan p;
         char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
 
         (void)state;
         assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
@@ -350,9 +349,7 @@ static void test_plan_client_vif_served_by_its_netvm(void **state)
         assert_string_equal(net_key(&p, "dns"), "10.139.1.1");
         assert_null(net_key(&p, "mode"));
         assert_null(net_key(&p, "uplink-ip"));
-        assert_non_null(f);
-        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
-        fclose(f);
+        text = xl_text(&p);
         assert_non_null(strstr(text, "vif = [\n    \"vifname=vif5, backend=sys-net, ip=10.137.0.5\",\n]\n"));
         assert_non_null(strstr(text, "#   bulkhead/net/gateway = 10.137.0.2\n"));
         free(text);
@@ -656,16 +653,12 @@ static void test_plan_pvh_where_the_machine_allows(void **state)
         struct bh_start_spec spec = { .d = &d, .root = "/s/templates/t/v1/root", .hvm = true };
         struct bh_xen_plan p;
         char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
 
         (void)state;
         assert_int_equal(d.virt_mode, BH_VIRT_PVH);
         assert_int_equal(bh_xen_plan_make(&spec, &p), 0);
         assert_true(p.pvh);
-        assert_non_null(f);
-        assert_int_equal(bh_xen_plan_print_xl(&p, f), 0);
-        fclose(f);
+        text = xl_text(&p);
         assert_non_null(strstr(text, "type = \"pvh\"\ntsc_mode = \"native\"\n"));
         free(text);
 
