@@ -871,8 +871,6 @@ static bool xen_serving(const struct bh_instance *inst, const char *vchan_dir, i
 {
         struct xs_handle *xs = inst->death_fd >= 0 ? X.xs : NULL;
         char dir[64], path[80];
-        unsigned len;
-        void *v;
 
         (void)vchan_dir;
         if (!xs || inst->domid <= 0)
@@ -881,9 +879,7 @@ static bool xen_serving(const struct bh_instance *inst, const char *vchan_dir, i
          * write there, but only to say it serves. */
         bh_vchan_xen_path(dir, inst->domid, 0, port);
         snprintf(path, sizeof(path), "%s/ring-ref", dir);
-        v = xs_read(xs, XBT_NULL, path, &len);
-        free(v);
-        return v != NULL;
+        return xs_exists(xs, path);
 }
 
 /* 1 if domain domid is gone or dying, 0 if it runs. */
